@@ -1,0 +1,87 @@
+"""The one place that decides who may see and do what.
+
+Routes declare their decision with `@requires(...)` or `@public`; the route-inventory test
+fails for any endpoint that has neither. Services build their queries from the scoped helpers
+here (`visible_clients`), so that a user of another organisation never reaches an object:
+a URL to something the user may not see answers 404.
+"""
+
+from collections.abc import Callable
+from enum import StrEnum
+from functools import wraps
+
+from flask import abort
+from flask_login import current_user
+from sqlmodel import select
+
+from auditkit.models import STAFF_ROLES, Client, Role
+
+
+class Permission(StrEnum):
+    SIGNED_IN = "signed_in"
+    MANAGE_USERS = "manage_users"
+    MANAGE_SETTINGS = "manage_settings"
+    VIEW_CLIENTS = "view_clients"
+
+
+GRANTS: dict[Permission, frozenset[Role]] = {
+    Permission.SIGNED_IN: frozenset(Role),
+    Permission.MANAGE_USERS: frozenset({Role.ADMIN}),
+    Permission.MANAGE_SETTINGS: frozenset({Role.ADMIN}),
+    Permission.VIEW_CLIENTS: frozenset(Role),
+}
+
+
+def roles_of(user) -> frozenset[Role]:
+    if user is None or not getattr(user, "is_authenticated", False):
+        return frozenset()
+    return frozenset(user.roles)
+
+
+def may(user, permission: Permission) -> bool:
+    return bool(roles_of(user) & GRANTS[permission])
+
+
+def is_staff(user) -> bool:
+    return bool(roles_of(user) & STAFF_ROLES)
+
+
+def requires(permission: Permission) -> Callable:
+    """Route decorator: sign-in is required; a signed-in user without the permission gets 403."""
+
+    def decorate(view):
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            from auditkit.extensions import login_manager
+
+            if not current_user.is_authenticated:
+                return login_manager.unauthorized()
+            if not may(current_user, permission):
+                abort(403)
+            return view(*args, **kwargs)
+
+        wrapper.authorisation = permission
+        return wrapper
+
+    return decorate
+
+
+def public(view):
+    """Route decorator for the few pages anyone may open (login, health)."""
+    view.authorisation = "public"
+    return view
+
+
+def authorisation_of(view) -> str | None:
+    decision = getattr(view, "authorisation", None)
+    return str(decision) if decision is not None else None
+
+
+def visible_clients(user):
+    """Clients this user may see: staff see the body's clients, an auditee only their own."""
+    query = select(Client)
+    if is_staff(user):
+        return query
+    if Role.AUDITEE in roles_of(user) and user.client_id is not None:
+        return query.where(Client.id == user.client_id)
+    return query.where(Client.id.is_(None))

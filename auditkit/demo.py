@@ -1,0 +1,47 @@
+"""`auditkit demo`: a demo certification body a newcomer can log in to at once.
+
+Each feature adds its part here, so that the first README command shows it working.
+"""
+
+from sqlmodel import select
+
+from auditkit import db as database
+from auditkit.accounts import services as accounts
+from auditkit.admin.services import ensure_body
+from auditkit.models import Client, User
+
+DEMO_PASSWORD = "harbour-lantern-417"  # noqa: S105 - printed for the demo on purpose
+DEMO_CLIENT = "Lumen Analytics Ltd (demo client)"
+# email, full name, roles, belongs to the demo client
+DEMO_USERS = (
+    ("admin@demo.auditkit.test", "Demo Administrator", ("admin",), False),
+    ("manager@demo.auditkit.test", "Demo Programme Manager", ("programme_manager",), False),
+    ("auditor@demo.auditkit.test", "Demo Lead Auditor", ("auditor",), False),
+    ("reviewer@demo.auditkit.test", "Demo Technical Reviewer", ("reviewer",), False),
+    ("auditee@demo.auditkit.test", "Demo Client Contact", ("auditee",), True),
+)
+
+
+def load_demo() -> bool:
+    """Load the demo body unless it is there already; returns whether anything was created."""
+    with database.write_intent():
+        db = database.session()
+        if db.exec(select(User.id).where(User.email == DEMO_USERS[0][0])).first():
+            return False
+        body = ensure_body(db)
+        body.name = body.name or "Northgate Certification (demo)"
+        body.address = body.address or "1 Example Street\nExampleton"
+        body.accreditation_body = body.accreditation_body or "Demo Accreditation Service"
+        body.accreditation_number = body.accreditation_number or "CB-0000"
+        body.time_zone = "Europe/London" if body.time_zone == "UTC" else body.time_zone
+        db.add(body)
+        client = db.exec(select(Client).where(Client.name == DEMO_CLIENT)).first()
+        if client is None:
+            client = Client(name=DEMO_CLIENT)
+            db.add(client)
+            db.flush()
+        for email, name, roles, of_client in DEMO_USERS:
+            accounts.create_user(db, email=email, full_name=name, password=DEMO_PASSWORD,
+                                 roles=roles, client_id=client.id if of_client else None)
+        db.commit()
+        return True

@@ -1,0 +1,2 @@
+"""Pure domain rules: dates, audit time, nonconformity states. Standard library and dateutil
+only; no Flask, no database."""

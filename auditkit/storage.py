@@ -1,0 +1,69 @@
+"""Stored files (attachments, documents, the body's logo) by random id.
+
+The filesystem under AUDITKIT_STORAGE_DIR is the default; nothing else opens these files, so
+an S3-compatible store can take this module's place.
+"""
+
+import hashlib
+import os
+import secrets
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask import current_app
+
+
+@dataclass(frozen=True)
+class PutResult:
+    file_id: str
+    size: int
+    sha256: str
+
+
+def root() -> Path:
+    return Path(current_app.config["AUDITKIT"].storage_dir)
+
+
+def _path(storage_root: Path, file_id: str) -> Path:
+    if not file_id or not file_id.replace("-", "").replace("_", "").isalnum():
+        raise ValueError("invalid stored file id")
+    return storage_root / file_id[:2] / file_id
+
+
+def put(data: bytes, storage_root: Path | None = None) -> PutResult:
+    storage_root = storage_root or root()
+    file_id = secrets.token_urlsafe(24)
+    target = _path(storage_root, file_id)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp_name, target)
+    except BaseException:
+        Path(tmp_name).unlink(missing_ok=True)
+        raise
+    return PutResult(file_id, len(data), hashlib.sha256(data).hexdigest())
+
+
+def get(file_id: str, storage_root: Path | None = None) -> bytes:
+    return _path(storage_root or root(), file_id).read_bytes()
+
+
+def delete(file_id: str, storage_root: Path | None = None) -> None:
+    _path(storage_root or root(), file_id).unlink(missing_ok=True)
+
+
+def all_files(storage_root: Path) -> list[tuple[str, Path]]:
+    """Every stored file as (id, path), for backups."""
+    if not storage_root.is_dir():
+        return []
+    return sorted((path.name, path) for path in storage_root.glob("*/*")
+                  if path.is_file() and not path.name.startswith(".tmp-"))
+
+
+def path_for(file_id: str, storage_root: Path) -> Path:
+    return _path(storage_root, file_id)

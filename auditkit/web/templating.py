@@ -1,0 +1,45 @@
+"""Template helpers: full page or named block, navigation by role, the body's name."""
+
+from flask import Flask, render_template, request
+from flask_login import current_user
+from jinja2_fragments.flask import render_block as _render_block
+
+from auditkit.accounts.policy import Permission, may
+from auditkit.models import ROLE_LABELS, Role
+
+
+def render_block(template: str, block: str, **context) -> str:
+    return _render_block(template, block, **context)
+
+
+def render_page(template: str, block: str = "content", status: int = 200, **context):
+    """A plain request gets the page; an htmx request gets the named block."""
+    if request.headers.get("HX-Request") == "true" and not request.headers.get("HX-Boosted"):
+        body = render_block(template, block, **context)
+    else:
+        body = render_template(template, **context)
+    return body, status, {"Vary": "HX-Request"}
+
+
+def navigation(user) -> list[tuple[str, str]]:
+    items = [("web.home", "Home")]
+    if may(user, Permission.MANAGE_USERS):
+        items.append(("admin.users", "Users"))
+    if may(user, Permission.MANAGE_SETTINGS):
+        items.append(("admin.settings", "Body settings"))
+        items.append(("admin.policies", "Policies"))
+        items.append(("admin.history", "History"))
+    return items
+
+
+def init_templating(app: Flask) -> None:
+    @app.context_processor
+    def inject():
+        from auditkit.admin.services import body_display_name
+
+        return {
+            "nav_items": navigation(current_user) if current_user.is_authenticated else [],
+            "role_labels": ROLE_LABELS,
+            "Role": Role,
+            "body_name": body_display_name(),
+        }
