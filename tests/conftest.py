@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
-from sqlmodel import SQLModel
+from sqlmodel import Session, SQLModel
 
 from auditkit import create_app, db
 from auditkit.config import Config
@@ -74,11 +74,24 @@ def app(database_url, tmp_path):
     engine.dispose()
 
 
+class FreshSession(Session):
+    """Commits before every read, so that a check sees what requests committed since
+    (a SQLite transaction keeps the snapshot it started with)."""
+
+    def exec(self, *args, **kwargs):
+        self.commit()
+        return super().exec(*args, **kwargs)
+
+    def get(self, *args, **kwargs):
+        self.commit()
+        return super().get(*args, **kwargs)
+
+
 @pytest.fixture
 def dbs(app):
-    """A session for arranging and checking data, outside any request."""
-    with app.app_context(), db.write_intent():
-        session = db.session()
+    """A session for arranging and checking data, outside any request and app context
+    (an open app context would be shared by the test client's requests)."""
+    with FreshSession(app.extensions["auditkit.engine"], expire_on_commit=False) as session:
         yield session
         session.rollback()
 

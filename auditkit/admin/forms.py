@@ -11,6 +11,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -22,8 +23,12 @@ class CheckboxList(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-def role_choices() -> list[tuple[str, str]]:
-    return [(role.value, ROLE_LABELS[role]) for role in Role]
+def role_choices() -> list[SelectChoice]:
+    return [SelectChoice(role.value, ROLE_LABELS[role]) for role in Role]
+
+
+def choices(pairs) -> list[SelectChoice]:
+    return [SelectChoice(str(value), label) for value, label in pairs]
 
 
 class UserCreateForm(FlaskForm):

@@ -7,7 +7,13 @@ from werkzeug.datastructures import MultiDict
 from auditkit.accounts import services as accounts
 from auditkit.accounts.policy import Permission, requires
 from auditkit.admin import services
-from auditkit.admin.forms import ResetPasswordForm, SettingsForm, UserCreateForm, UserEditForm
+from auditkit.admin.forms import (
+    ResetPasswordForm,
+    SettingsForm,
+    UserCreateForm,
+    UserEditForm,
+    choices,
+)
 from auditkit.web import drafts
 from auditkit.web.templating import render_page
 from auditkit.web.transactions import commit, request_db
@@ -16,8 +22,8 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 
 def _with_client_choices(form):
-    form.client_id.choices = [("", "— none —")] + [
-        (str(cid), name) for cid, name in services.client_choices(request_db())]
+    form.client_id.choices = choices(
+        [("", "— none —")] + services.client_choices(request_db()))
     return form
 
 
@@ -145,7 +151,7 @@ def settings():
             form.version.data = str(body.version)
     else:
         form = SettingsForm()
-    form.time_zone.choices = services.time_zones()
+    form.time_zone.choices = choices((zone, zone) for zone in services.time_zones())
     if request.method == "GET" or not form.validate_on_submit():
         return _settings_page(form, body, 422 if request.method == "POST" else 200)
     changes = {name: getattr(form, name).data for name in services.SETTINGS_FIELDS}
@@ -210,7 +216,8 @@ def policies():
     elif request.method == "POST":
         abort(400)
     rows = services.policy_rows(request_db())
-    return render_page("admin/policies.html", form=form, rows=rows, errors=errors,
+    labels = {row.definition.name: row.definition.label for row in rows}
+    return render_page("admin/policies.html", form=form, rows=rows, errors=errors, labels=labels,
                        submitted=submitted, status=422 if errors else 200)
 
 
