@@ -30,13 +30,26 @@ def body_settings(db: Session) -> BodySettings:
     return body if body is not None else BodySettings(id=1, name="")
 
 
-def body_display_name() -> str:
-    if "body_name" not in g:
+@dataclass(frozen=True)
+class BodyHeader:
+    """What every page shows of the body: its name, and the zone its times are shown in."""
+
+    name: str
+    time_zone: str
+
+
+def body_header() -> BodyHeader:
+    if "body_header" not in g:
         try:
-            g.body_name = body_settings(database.session()).name or "auditkit"
+            body = body_settings(database.session())
+            g.body_header = BodyHeader(body.name or "auditkit", body.time_zone)
         except Exception:  # noqa: BLE001 - error pages must render with the database down
-            g.body_name = "auditkit"
-    return g.body_name
+            g.body_header = BodyHeader("auditkit", "UTC")
+    return g.body_header
+
+
+def in_body_zone(moment: datetime) -> datetime:
+    return moment.astimezone(ZoneInfo(body_header().time_zone))
 
 
 def ensure_body(db: Session, name: str = "") -> BodySettings:

@@ -32,14 +32,25 @@ def navigation(user) -> list[tuple[str, str]]:
     return items
 
 
+def local_time(moment, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """A UTC timestamp shown in the body's time zone."""
+    from auditkit.admin.services import in_body_zone
+
+    return in_body_zone(moment).strftime(fmt) if moment else ""
+
+
 def init_templating(app: Flask) -> None:
+    app.add_template_filter(local_time)
+
     @app.context_processor
     def inject():
-        from auditkit.admin.services import body_display_name
+        from auditkit.admin.services import body_header
 
+        header = body_header()
         return {
             "nav_items": navigation(current_user) if current_user.is_authenticated else [],
             "role_labels": ROLE_LABELS,
             "Role": Role,
-            "body_name": body_display_name(),
+            "body_name": header.name,
+            "body_time_zone": header.time_zone,
         }

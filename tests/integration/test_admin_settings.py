@@ -1,6 +1,7 @@
 import io
 import struct
 import zlib
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlmodel import select
@@ -157,3 +158,13 @@ def test_bad_policy_values_change_nothing(client, login_as, dbs, values, message
     assert message in page and "Nothing was saved" in page
     assert dbs.exec(select(PolicyValue)).all() == []
     assert dbs.exec(select(ChangeRecord).where(ChangeRecord.subject == "policy")).all() == []
+
+
+def test_history_times_are_shown_in_the_body_time_zone(client, login_as, dbs):
+    login_as("admin")
+    client.post("/admin/settings", data=_settings_form(client, time_zone="Asia/Tokyo"))
+    change = dbs.exec(select(ChangeRecord).where(ChangeRecord.field_name == "time_zone")).one()
+    tokyo = change.changed_at.astimezone(ZoneInfo("Asia/Tokyo")).strftime("%Y-%m-%d %H:%M")
+    page = client.get("/admin/history").get_data(as_text=True)
+    assert "When (Asia/Tokyo)" in page
+    assert tokyo in page
