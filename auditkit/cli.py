@@ -78,7 +78,8 @@ def serve_command(demo: bool, host: str, port: int, threads: int):
     if demo:
         from auditkit.demo import load_demo
 
-        load_demo()
+        created = load_demo()
+        click.echo("Demo body loaded." if created else "Demo body already present; kept as is.")
         _print_logins()
     click.echo(f"Database: {_safe_url()}")
     click.echo(f"auditkit is running at http://{host}:{port}/  (Ctrl+C to stop)")
