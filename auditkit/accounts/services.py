@@ -155,9 +155,18 @@ def create_user(db: Session, *, email: str, full_name: str, password: str, roles
     return user
 
 
-def list_users(db: Session) -> list[UserSummary]:
-    rows = db.exec(select(User, Client.name).join(Client, isouter=True)
-                   .order_by(User.is_active.desc(), User.full_name)).all()
+def list_users(db: Session, search: str = "") -> list[UserSummary]:
+    """Users, active first; `search` matches name, e-mail, client or role (case-insensitive)."""
+    query = (select(User, Client.name).join(Client, isouter=True)
+             .order_by(User.is_active.desc(), User.full_name))
+    if search:
+        pattern = f"%{search.lower()}%"
+        with_role = select(UserRole.user_id).where(func.lower(UserRole.role).like(pattern))
+        query = query.where(func.lower(User.full_name).like(pattern)
+                            | func.lower(User.email).like(pattern)
+                            | func.lower(Client.name).like(pattern)
+                            | User.id.in_(with_role))
+    rows = db.exec(query).all()
     roles = roles_by_user(db, [user.id for user, _ in rows])
     now = database.utcnow()
     return [_summary(user, client_name, roles[user.id], now) for user, client_name in rows]
@@ -309,7 +318,9 @@ def _count_failure(db: Session, user: User, now) -> None:
 
 def _open_session(db: Session, user_id: int, ip_address: str | None) -> str:
     session_id = secrets.token_urlsafe(32)
-    db.add(AuthSession(id=session_id, user_id=user_id, ip_address=ip_address))
+    now = database.utcnow()  # the same clock as the timeout checks in check_session
+    db.add(AuthSession(id=session_id, user_id=user_id, ip_address=ip_address, created_at=now,
+                       last_seen_at=now))
     return session_id
 
 

@@ -46,7 +46,9 @@ def _restored(path: str):
 @bp.get("/users")
 @requires(Permission.MANAGE_USERS)
 def users():
-    return render_page("admin/users.html", users=accounts.list_users(request_db()))
+    query = request.args.get("q", "").strip()[:100]
+    found = accounts.list_users(request_db(), query)
+    return render_page("admin/users.html", block="user_rows", users=found, query=query)
 
 
 @bp.route("/users/new", methods=["GET", "POST"])

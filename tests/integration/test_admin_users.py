@@ -175,3 +175,20 @@ def test_user_changes_own_password(app, client, login_as):
     assert client.get("/").status_code == 200
     assert other_browser.get("/").status_code == 302
     assert login(app.test_client(), user.email, NEW_PASSWORD).status_code == 302
+
+
+def test_user_search_page_and_htmx_fragment(client, login_as, make_user):
+    login_as("admin")
+    make_user("reviewer", email="rowan.reviewer@example.test", full_name="Rowan Reviewer")
+    make_user("auditor", email="ash.auditor@example.test", full_name="Ash Auditor")
+    page = client.get("/admin/users?q=rowan")
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200 and "<html" in text
+    assert "Rowan Reviewer" in text and "Ash Auditor" not in text
+    fragment = client.get("/admin/users?q=auditor", headers={"HX-Request": "true"})
+    rows = fragment.get_data(as_text=True)
+    assert "<html" not in rows and "<tr" in rows
+    assert "Ash Auditor" in rows and "Rowan Reviewer" not in rows
+    assert "HX-Request" in fragment.headers["Vary"]
+    none = client.get("/admin/users?q=%3Cscript%3E", headers={"HX-Request": "true"})
+    assert "No user matches “&lt;script&gt;”" in none.get_data(as_text=True)
