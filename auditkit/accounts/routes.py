@@ -36,6 +36,10 @@ def login():
         return render_page("accounts/login.html", form=form, status=status)
     outcome = accounts.authenticate(request_db(), form.email.data, form.password.data,
                                     request.remote_addr)
+    if outcome.user is not None and session.get("_user_id"):
+        # Logging in again in the same browser: the session it replaces ends, so a copy of
+        # the old cookie stops working too.
+        accounts.end_session(request_db(), session["_user_id"], reason="replaced")
     commit()
     if outcome.reason == "inactive":
         form.form_errors.append("This account has been deactivated. Ask your administrator.")

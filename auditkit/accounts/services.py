@@ -363,6 +363,11 @@ def check_session(db: Session, session_id: str, now: datetime | None = None) -> 
     return SessionCheck(current, touch=now - auth_session.last_seen_at > TOUCH_EVERY)
 
 
+def session_owner(db: Session, session_id: str) -> int | None:
+    """The user a server-side session belongs (or belonged) to."""
+    return db.exec(select(AuthSession.user_id).where(AuthSession.id == session_id)).first()
+
+
 def touch_session(db: Session, session_id: str) -> None:
     db.exec(update(AuthSession).where(AuthSession.id == session_id)
             .values(last_seen_at=database.utcnow()))

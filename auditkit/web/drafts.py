@@ -23,7 +23,8 @@ def keep(path: str, form) -> None:
     key = secrets.token_urlsafe(24)
     with database.write_intent(), Session(database.engine()) as db:
         db.exec(delete(FormDraft).where(FormDraft.created_at < database.utcnow() - KEEP_FOR))
-        db.add(FormDraft(id=key, path=path, fields_json=json.dumps(fields)))
+        db.add(FormDraft(id=key, path=path, fields_json=json.dumps(fields),
+                         created_at=database.utcnow()))
         db.commit()
     session[SESSION_KEY] = key
 

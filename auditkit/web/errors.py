@@ -1,9 +1,12 @@
 """Error pages that look like the app; htmx requests get the message as a fragment."""
 
-from flask import Flask, render_template, request
+from flask import Flask, g, render_template, request
+from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
+
+from auditkit.extensions import login_manager
 
 MESSAGES = {
     400: ("Bad request", "The request could not be understood."),
@@ -25,6 +28,7 @@ MESSAGES = {
 
 def render_error(status: int, detail: str | None = None):
     title, message = MESSAGES.get(status, MESSAGES[500])
+    _settle_current_user()
     template = "errors/error.html"
     if request.headers.get("HX-Request") == "true":
         from auditkit.web.templating import render_block
@@ -35,6 +39,15 @@ def render_error(status: int, detail: str | None = None):
         body = render_template(template, status=status, title=title, message=message,
                                detail=detail)
     return body, status
+
+
+def _settle_current_user() -> None:
+    """The page template asks who is signed in; with the database down that question raises
+    again inside the error handler. A user who cannot be loaded is shown the page anonymous."""
+    try:
+        current_user._get_current_object()
+    except Exception:  # noqa: BLE001 - any failure to load the user: render as anonymous
+        g._login_user = login_manager.anonymous_user()
 
 
 def init_errors(app: Flask) -> None:

@@ -53,7 +53,15 @@ def _clear_write_intent(_exc=None) -> None:
 
 
 def _load_user(session_id: str):
-    check = accounts.check_session(database.session(), session_id)
+    # A short read of its own, never holding the write lock: the request's own transaction
+    # (BEGIN IMMEDIATE on SQLite for a write request) begins only when the view needs it, so
+    # the touch below does not wait 30 s for a lock its own request holds.
+    token = database.set_write_intent(False)
+    try:
+        with Session(database.engine()) as db:
+            check = accounts.check_session(db, session_id)
+    finally:
+        database.reset_write_intent(token)
     if check.user is None:
         g.session_expired = check.expired
         return None
@@ -63,6 +71,13 @@ def _load_user(session_id: str):
 
 
 def _touch(session_id: str) -> None:
+    request_db = g.get("db_session")
+    if (g.get("write_intent_token") is not None and request_db is not None
+            and request_db.in_transaction()):
+        # The user was first needed after the request took the write lock: the touch joins
+        # the request's transaction instead of waiting for it.
+        accounts.touch_session(request_db, session_id)
+        return
     # Its own short write transaction, so a GET never upgrades a read transaction to a writer.
     with database.write_intent(), Session(database.engine()) as db:
         accounts.touch_session(db, session_id)
@@ -72,7 +87,9 @@ def _touch(session_id: str) -> None:
 def _unauthorized():
     expired = g.get("session_expired")
     login_url = url_for("accounts.login", next=_next_target())
-    if request.method in UNSAFE_METHODS and request.form:
+    # Only a signed-in user whose session ended has typed something worth keeping; an
+    # anonymous visitor must not be able to write form contents into the database.
+    if expired and request.method in UNSAFE_METHODS and request.form:
         drafts.keep(request.path, request.form)
     if request.headers.get("HX-Request") == "true":
         response = jsonify(error="login required")
@@ -100,9 +117,12 @@ def _next_target() -> str:
 
 
 def start_login(user: accounts.CurrentUser) -> None:
-    """Fresh cookie contents at login (no fixation); a kept draft survives the rotation."""
+    """Fresh cookie contents at login (no fixation). A kept draft survives the rotation when
+    the same user logs in again, never for another user of the same browser."""
     draft_key = session.get(drafts.SESSION_KEY)
+    previous_session = session.get("_user_id")
     session.clear()
-    if draft_key:
+    if draft_key and previous_session and (
+            accounts.session_owner(database.session(), previous_session) == user.id):
         session[drafts.SESSION_KEY] = draft_key
     session.permanent = True
