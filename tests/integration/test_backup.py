@@ -14,6 +14,7 @@ from sqlmodel import Session, SQLModel
 
 from auditkit import create_app, db, storage
 from auditkit.config import Config
+from auditkit.migrate import head_revision
 from auditkit.models import StoredFile, User, UserRole
 from tests import factories
 from tests.conftest import POSTGRES_URL, _postgres_database, login
@@ -112,7 +113,7 @@ def test_manifest_lists_every_member_with_its_checksum(app, filled, archive):
         assert listed[name]["size"] == len(data)
     assert f"files/{filled.file_id}" in members
     assert manifest["tables"] == row_counts(table_contents(app))
-    assert manifest["alembic_revision"] == "0001"
+    assert manifest["alembic_revision"] == head_revision(app.extensions["auditkit.engine"])
     assert manifest["database_dialect"] == app.extensions["auditkit.engine"].dialect.name
     assert manifest["created_at"].endswith("+00:00")
 

@@ -1,5 +1,4 @@
-"""All tables. Enumerations are stored as strings with a CHECK constraint so that SQLite and
-PostgreSQL refuse the same values."""
+"""Accounts, the body itself, history and stored files."""
 
 from datetime import datetime
 from enum import StrEnum
@@ -7,7 +6,8 @@ from enum import StrEnum
 from sqlalchemy import CheckConstraint, Column, ForeignKey, Integer, String, Text
 from sqlmodel import Field, SQLModel
 
-from auditkit.db import UTCDateTime, utcnow
+from auditkit import db as database
+from auditkit.db import UTCDateTime
 
 
 class Role(StrEnum):
@@ -32,17 +32,13 @@ ROLE_LABELS = {
 STAFF_ROLES = frozenset(Role) - {Role.AUDITEE}
 
 
-def _in(column: str, values) -> str:
+def now() -> datetime:
+    """Looked up at call time, so a test's frozen clock applies to new rows too."""
+    return database.utcnow()
+
+
+def in_values(column: str, values) -> str:
     return f"{column} IN ({', '.join(repr(str(v)) for v in values)})"
-
-
-class Client(SQLModel, table=True):
-    """A client organisation of the body. Later issues add sites, schemes and contacts."""
-
-    id: int | None = Field(default=None, primary_key=True)
-    name: str = Field(sa_column=Column(String(200), nullable=False, unique=True))
-    created_at: datetime = Field(default_factory=utcnow,
-                                 sa_column=Column(UTCDateTime(), nullable=False))
 
 
 user_version = Column("version", Integer, nullable=False, default=1)
@@ -62,16 +58,16 @@ class User(SQLModel, table=True):
     failed_login_count: int = Field(default=0, nullable=False)
     locked_until: datetime | None = Field(default=None,
                                           sa_column=Column(UTCDateTime(), nullable=True))
-    created_at: datetime = Field(default_factory=utcnow,
+    created_at: datetime = Field(default_factory=now,
                                  sa_column=Column(UTCDateTime(), nullable=False))
-    password_changed_at: datetime = Field(default_factory=utcnow,
+    password_changed_at: datetime = Field(default_factory=now,
                                           sa_column=Column(UTCDateTime(), nullable=False))
     version: int = Field(default=1, sa_column=user_version)
 
 
 class UserRole(SQLModel, table=True):
     __tablename__ = "user_role"
-    __table_args__ = (CheckConstraint(_in("role", Role), name="ck_user_role_role"),)
+    __table_args__ = (CheckConstraint(in_values("role", Role), name="ck_user_role_role"),)
 
     user_id: int = Field(sa_column=Column(Integer, ForeignKey("user_account.id",
                                                              ondelete="CASCADE"),
@@ -89,9 +85,9 @@ class AuthSession(SQLModel, table=True):
     user_id: int = Field(sa_column=Column(Integer, ForeignKey("user_account.id",
                                                              ondelete="CASCADE"),
                                           nullable=False, index=True))
-    created_at: datetime = Field(default_factory=utcnow,
+    created_at: datetime = Field(default_factory=now,
                                  sa_column=Column(UTCDateTime(), nullable=False))
-    last_seen_at: datetime = Field(default_factory=utcnow,
+    last_seen_at: datetime = Field(default_factory=now,
                                    sa_column=Column(UTCDateTime(), nullable=False))
     ended_at: datetime | None = Field(default=None,
                                       sa_column=Column(UTCDateTime(), nullable=True))
@@ -136,7 +132,7 @@ class ChangeRecord(SQLModel, table=True):
     __tablename__ = "change_record"
 
     id: int | None = Field(default=None, primary_key=True)
-    changed_at: datetime = Field(default_factory=utcnow,
+    changed_at: datetime = Field(default_factory=now,
                                  sa_column=Column(UTCDateTime(), nullable=False, index=True))
     actor_id: int | None = Field(
         default=None, sa_column=Column(Integer, ForeignKey("user_account.id"), nullable=True))
@@ -157,7 +153,7 @@ class StoredFile(SQLModel, table=True):
     content_type: str = Field(sa_column=Column(String(100), nullable=False))
     size: int = Field(nullable=False)
     sha256: str = Field(sa_column=Column(String(64), nullable=False))
-    created_at: datetime = Field(default_factory=utcnow,
+    created_at: datetime = Field(default_factory=now,
                                  sa_column=Column(UTCDateTime(), nullable=False))
 
 
@@ -170,5 +166,5 @@ class FormDraft(SQLModel, table=True):
     id: str = Field(sa_column=Column(String(64), primary_key=True))
     path: str = Field(sa_column=Column(String(500), nullable=False))
     fields_json: str = Field(sa_column=Column(Text, nullable=False))
-    created_at: datetime = Field(default_factory=utcnow,
+    created_at: datetime = Field(default_factory=now,
                                  sa_column=Column(UTCDateTime(), nullable=False))
