@@ -14,7 +14,14 @@ from flask import abort
 from flask_login import current_user
 from sqlmodel import select
 
-from auditkit.models import STAFF_ROLES, Client, Role
+from auditkit.models import (
+    STAFF_ROLES,
+    Audit,
+    AuditTeamMember,
+    Certification,
+    Client,
+    Role,
+)
 
 
 class Permission(StrEnum):
@@ -22,6 +29,11 @@ class Permission(StrEnum):
     MANAGE_USERS = "manage_users"
     MANAGE_SETTINGS = "manage_settings"
     VIEW_CLIENTS = "view_clients"
+    MANAGE_CLIENTS = "manage_clients"
+    VIEW_PROGRAMMES = "view_programmes"
+    MANAGE_PROGRAMMES = "manage_programmes"
+    VIEW_AUDITS = "view_audits"
+    MANAGE_AUDITORS = "manage_auditors"
 
 
 GRANTS: dict[Permission, frozenset[Role]] = {
@@ -29,7 +41,13 @@ GRANTS: dict[Permission, frozenset[Role]] = {
     Permission.MANAGE_USERS: frozenset({Role.ADMIN}),
     Permission.MANAGE_SETTINGS: frozenset({Role.ADMIN}),
     Permission.VIEW_CLIENTS: frozenset(Role),
+    Permission.MANAGE_CLIENTS: frozenset({Role.ADMIN, Role.PROGRAMME_MANAGER}),
+    Permission.VIEW_PROGRAMMES: STAFF_ROLES,
+    Permission.MANAGE_PROGRAMMES: frozenset({Role.ADMIN, Role.PROGRAMME_MANAGER}),
+    Permission.VIEW_AUDITS: STAFF_ROLES,
+    Permission.MANAGE_AUDITORS: frozenset({Role.ADMIN, Role.PROGRAMME_MANAGER}),
 }
+SEES_EVERY_AUDIT = frozenset({Role.ADMIN, Role.PROGRAMME_MANAGER, Role.REVIEWER})
 
 
 def roles_of(user) -> frozenset[Role]:
@@ -85,3 +103,23 @@ def visible_clients(user):
     if Role.AUDITEE in roles_of(user) and user.client_id is not None:
         return query.where(Client.id == user.client_id)
     return query.where(Client.id.is_(None))
+
+
+def visible_certifications(user):
+    """Certifications of the clients this user may see."""
+    clients = visible_clients(user).with_only_columns(Client.id)
+    return select(Certification).where(Certification.client_id.in_(clients))
+
+
+def visible_audits(user):
+    """Programme managers, administrators and reviewers see every audit of the body; an
+    auditor only the audits they are on; an auditee only their own organisation's."""
+    roles = roles_of(user)
+    query = select(Audit)
+    if roles & SEES_EVERY_AUDIT:
+        return query
+    if Role.AUDITOR in roles:
+        on_team = select(AuditTeamMember.audit_id).where(AuditTeamMember.user_id == user.id)
+        return query.where(Audit.id.in_(on_team))
+    certifications = visible_certifications(user).with_only_columns(Certification.id)
+    return query.where(Audit.certification_id.in_(certifications))

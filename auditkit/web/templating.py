@@ -21,8 +21,14 @@ def render_page(template: str, block: str = "content", status: int = 200, **cont
     return body, status, {"Vary": "HX-Request"}
 
 
+FEATURE_NAVIGATION: list[tuple[str, str, Permission]] = []
+
+
 def navigation(user) -> list[tuple[str, str]]:
     items = [("web.home", "Home")]
+    # Each feature adds its entry here, in the order a user works: plan, audit, decide.
+    items += [(endpoint, label) for endpoint, label, permission in FEATURE_NAVIGATION
+              if may(user, permission)]
     if may(user, Permission.MANAGE_USERS):
         items.append(("admin.users", "Users"))
     if may(user, Permission.MANAGE_SETTINGS):
