@@ -112,3 +112,14 @@ def is_reachable() -> bool:
         return True
     except Exception:  # noqa: BLE001 - any failure means "not reachable" for /healthz
         return False
+
+
+LIKE_ESCAPE = "\\"
+
+
+def contains_pattern(search: str) -> str:
+    """A LIKE pattern matching `search` anywhere, case-folded, with %, _ and the escape
+    character taken literally. Use with `.like(pattern, escape=LIKE_ESCAPE)`."""
+    escaped = (search.lower().replace(LIKE_ESCAPE, LIKE_ESCAPE * 2)
+               .replace("%", LIKE_ESCAPE + "%").replace("_", LIKE_ESCAPE + "_"))
+    return f"%{escaped}%"

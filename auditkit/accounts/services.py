@@ -160,11 +160,12 @@ def list_users(db: Session, search: str = "") -> list[UserSummary]:
     query = (select(User, Client.name).join(Client, isouter=True)
              .order_by(User.is_active.desc(), User.full_name))
     if search:
-        pattern = f"%{search.lower()}%"
-        with_role = select(UserRole.user_id).where(func.lower(UserRole.role).like(pattern))
-        query = query.where(func.lower(User.full_name).like(pattern)
-                            | func.lower(User.email).like(pattern)
-                            | func.lower(Client.name).like(pattern)
+        pattern, escape = database.contains_pattern(search), database.LIKE_ESCAPE
+        with_role = select(UserRole.user_id).where(
+            func.lower(UserRole.role).like(pattern, escape=escape))
+        query = query.where(func.lower(User.full_name).like(pattern, escape=escape)
+                            | func.lower(User.email).like(pattern, escape=escape)
+                            | func.lower(Client.name).like(pattern, escape=escape)
                             | User.id.in_(with_role))
     rows = db.exec(query).all()
     roles = roles_by_user(db, [user.id for user, _ in rows])

@@ -191,7 +191,8 @@ def logo():
     if found is None:
         abort(404)
     data, content_type = found
-    return data, 200, {"Content-Type": content_type, "Cache-Control": "private, max-age=300"}
+    # Served to signed-in users only, so it is no-store like every authenticated response.
+    return data, 200, {"Content-Type": content_type}
 
 
 @bp.route("/policies", methods=["GET", "POST"])

@@ -40,10 +40,12 @@ class BodyHeader:
 
 def body_header() -> BodyHeader:
     if "body_header" not in g:
+        db = database.session()
         try:
-            body = body_settings(database.session())
+            body = body_settings(db)
             g.body_header = BodyHeader(body.name or "auditkit", body.time_zone)
         except Exception:  # noqa: BLE001 - error pages must render with the database down
+            db.rollback()  # a failed statement must not poison the request's later queries
             g.body_header = BodyHeader("auditkit", "UTC")
     return g.body_header
 

@@ -192,3 +192,13 @@ def test_user_search_page_and_htmx_fragment(client, login_as, make_user):
     assert "HX-Request" in fragment.headers["Vary"]
     none = client.get("/admin/users?q=%3Cscript%3E", headers={"HX-Request": "true"})
     assert "No user matches “&lt;script&gt;”" in none.get_data(as_text=True)
+
+
+def test_user_search_takes_percent_and_underscore_literally(client, login_as, make_user):
+    login_as("admin")
+    make_user("auditor", email="ash_auditor@example.test", full_name="Ash 100% Auditor")
+    make_user("auditor", email="ashxauditor@example.test", full_name="Ashley Auditor")
+    underscore = client.get("/admin/users?q=ash_").get_data(as_text=True)
+    assert "Ash 100% Auditor" in underscore and "Ashley Auditor" not in underscore
+    percent = client.get("/admin/users?q=100%25").get_data(as_text=True)
+    assert "Ash 100% Auditor" in percent and "Ashley Auditor" not in percent
