@@ -53,6 +53,7 @@ from auditkit.models.programmes import (
     RuleOverride,
     TeamRole,
 )
+from auditkit.models.soa import ImplementationStatus, SoAEntry, StatementOfApplicability
 
 __all__ = [
     "AIRole", "AISystem", "AISystemSite", "Audit", "AuditMode", "AuditSite", "AuditStatus",
@@ -60,7 +61,8 @@ __all__ = [
     "BodySettings", "Certification", "CertificationScheme", "CertificationSite",
     "CertificationState", "ChangeRecord", "Client", "ClientContact", "ClientTechnicalArea",
     "Cycle", "CycleOrigin", "EngagementDeclaration", "EngagementKind", "FormDraft",
-    "Integration", "PolicyValue", "Qualification", "QualificationRole", "ROLE_LABELS",
-    "RiskLevel", "Role", "RuleOverride", "STAFF_ROLES", "Scheme", "SchemePersonnel", "Site",
-    "SiteKind", "StoredFile", "TeamRole", "User", "UserRole", "now",
+    "ImplementationStatus", "Integration", "PolicyValue", "Qualification", "QualificationRole",
+    "ROLE_LABELS", "RiskLevel", "Role", "RuleOverride", "STAFF_ROLES", "Scheme", "SchemePersonnel",
+    "Site", "SiteKind", "SoAEntry", "StatementOfApplicability", "StoredFile", "TeamRole", "User",
+    "UserRole", "now",
 ]
