@@ -40,8 +40,24 @@ def load_demo() -> bool:
             client = Client(name=DEMO_CLIENT)
             db.add(client)
             db.flush()
-        for email, name, roles, of_client in DEMO_USERS:
-            accounts.create_user(db, email=email, full_name=name, password=DEMO_PASSWORD,
-                                 roles=roles, client_id=client.id if of_client else None)
+        users = {email: accounts.create_user(db, email=email, full_name=name,
+                                             password=DEMO_PASSWORD, roles=roles,
+                                             client_id=client.id if of_client else None)
+                 for email, name, roles, of_client in DEMO_USERS}
+        seed_features(db, client, users)
         db.commit()
         return True
+
+
+def seed_features(db, client: Client, users: dict[str, User]) -> None:
+    """Each feature's demo data, in the order a body works: the client, its Statement of
+    Applicability, its certifications and audits, then the audit teams."""
+    from auditkit.clients import demo_data as clients_demo
+    from auditkit.programmes import demo_data as programmes_demo
+    from auditkit.scheduling import demo_data as scheduling_demo
+    from auditkit.soa import demo_data as soa_demo
+
+    clients_demo.seed_demo(db, client)
+    soa_demo.seed_demo(db, client, users)
+    programmes_demo.seed_demo(db, client, users)
+    scheduling_demo.seed_demo(db, client, users, password=DEMO_PASSWORD)
