@@ -28,6 +28,7 @@ __all__ = [
     "check_programme",
     "initial_expiry",
     "initial_major_nc_verification_deadline",
+    "plan_continued_cycle",
     "plan_cycle",
     "plan_restored_cycle",
     "restoration_deadline",
@@ -711,3 +712,18 @@ def _recertification_decision(plan: CyclePlan, today: date) -> list[ProgrammeWar
             f"The restoration deadline of {_day(deadline)} has passed. Certification cannot be "
             f"restored; a new certification needs at least a Stage 2 audit.", deadline))
     return found
+
+
+def plan_continued_cycle(decision_date: date, certificate_expiry: date,
+                         policy: CyclePolicy | None = None) -> CyclePlan:
+    """CYC-TRF-04: the plan of a cycle taken on from an existing certificate (certified before
+    auditkit, or transferred in under IAF MD 2). The certificate keeps its expiry, whatever
+    this body's expiry convention would have given; surveillance dates are measured from the
+    decision date, recertification dates and the restoration deadline from the expiry."""
+    policy = policy if policy is not None else CyclePolicy()
+    _require_date(decision_date, "decision_date")
+    _require_date(certificate_expiry, "certificate_expiry")
+    if certificate_expiry <= decision_date:
+        raise ValueError(f"The certificate cannot expire on {_day(certificate_expiry)}, on or "
+                         f"before its decision on {_day(decision_date)}.")
+    return _build_plan(decision_date, certificate_expiry, policy)

@@ -1,0 +1,1 @@
+"""Certifications, their three-year cycles, taking on certified clients and audit time."""
