@@ -75,11 +75,23 @@ def register_sessions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from auditkit.accounts.routes import bp as accounts_bp
     from auditkit.admin.routes import bp as admin_bp
+    from auditkit.clients.routes import bp as clients_bp
+    from auditkit.dashboard.routes import bp as dashboard_bp
+    from auditkit.programmes.routes import bp as programmes_bp
+    from auditkit.scheduling.routes import bp as scheduling_bp
+    from auditkit.soa.routes import bp as soa_bp
+    from auditkit.standards.routes import bp as standards_bp
     from auditkit.web.routes import bp as web_bp
 
     app.register_blueprint(web_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(clients_bp)
+    app.register_blueprint(dashboard_bp)
+    app.register_blueprint(programmes_bp)
+    app.register_blueprint(scheduling_bp)
+    app.register_blueprint(soa_bp)
+    app.register_blueprint(standards_bp)
 
 
 def register_security(app: Flask) -> None:

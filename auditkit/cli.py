@@ -13,8 +13,10 @@ from auditkit import db as database
 
 
 def register_commands(app: Flask) -> None:
+    from auditkit.standards.cli import checklists_group
+
     for command in (init_command, demo_command, serve_command, create_user_command,
-                    backup_command, restore_command):
+                    backup_command, restore_command, checklists_group):
         app.cli.add_command(command)
 
 

@@ -17,6 +17,7 @@ DEMO_USERS = (
     ("admin@demo.auditkit.test", "Demo Administrator", ("admin",), False),
     ("manager@demo.auditkit.test", "Demo Programme Manager", ("programme_manager",), False),
     ("auditor@demo.auditkit.test", "Demo Lead Auditor", ("auditor",), False),
+    ("auditor2@demo.auditkit.test", "Demo Second Auditor", ("auditor",), False),
     ("reviewer@demo.auditkit.test", "Demo Technical Reviewer", ("reviewer",), False),
     ("auditee@demo.auditkit.test", "Demo Client Contact", ("auditee",), True),
 )
@@ -51,8 +52,10 @@ def load_demo() -> bool:
 
 def seed_features(db, client: Client, users: dict[str, User]) -> None:
     """Each feature's demo data, in the order a body works: the client, its Statement of
-    Applicability, its certifications and audits, then the audit teams."""
+    Applicability, its certifications and audits, other clients whose programmes need
+    attention on the dashboard, then the audit teams."""
     from auditkit.clients import demo_data as clients_demo
+    from auditkit.dashboard import demo_data as dashboard_demo
     from auditkit.programmes import demo_data as programmes_demo
     from auditkit.scheduling import demo_data as scheduling_demo
     from auditkit.soa import demo_data as soa_demo
@@ -60,4 +63,5 @@ def seed_features(db, client: Client, users: dict[str, User]) -> None:
     clients_demo.seed_demo(db, client)
     soa_demo.seed_demo(db, client, users)
     programmes_demo.seed_demo(db, client, users)
+    dashboard_demo.seed_demo(db, users)
     scheduling_demo.seed_demo(db, client, users, password=DEMO_PASSWORD)

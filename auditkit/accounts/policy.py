@@ -21,6 +21,8 @@ from auditkit.models import (
     Certification,
     Client,
     Role,
+    User,
+    UserRole,
 )
 
 
@@ -29,6 +31,7 @@ class Permission(StrEnum):
     MANAGE_USERS = "manage_users"
     MANAGE_SETTINGS = "manage_settings"
     VIEW_CLIENTS = "view_clients"
+    VIEW_CHECKLISTS = "view_checklists"
     MANAGE_CLIENTS = "manage_clients"
     VIEW_PROGRAMMES = "view_programmes"
     MANAGE_PROGRAMMES = "manage_programmes"
@@ -41,6 +44,7 @@ GRANTS: dict[Permission, frozenset[Role]] = {
     Permission.MANAGE_USERS: frozenset({Role.ADMIN}),
     Permission.MANAGE_SETTINGS: frozenset({Role.ADMIN}),
     Permission.VIEW_CLIENTS: frozenset(Role),
+    Permission.VIEW_CHECKLISTS: STAFF_ROLES,
     Permission.MANAGE_CLIENTS: frozenset({Role.ADMIN, Role.PROGRAMME_MANAGER}),
     Permission.VIEW_PROGRAMMES: STAFF_ROLES,
     Permission.MANAGE_PROGRAMMES: frozenset({Role.ADMIN, Role.PROGRAMME_MANAGER}),
@@ -106,7 +110,10 @@ def visible_clients(user):
 
 
 def visible_certifications(user):
-    """Certifications of the clients this user may see."""
+    """Certifications of the clients this user may see. Staff see every client, and an
+    always-true `IN (SELECT id FROM client)` would steer SQLite away from better indexes."""
+    if is_staff(user):
+        return select(Certification)
     clients = visible_clients(user).with_only_columns(Client.id)
     return select(Certification).where(Certification.client_id.in_(clients))
 
@@ -123,3 +130,22 @@ def visible_audits(user):
         return query.where(Audit.id.in_(on_team))
     certifications = visible_certifications(user).with_only_columns(Certification.id)
     return query.where(Audit.certification_id.in_(certifications))
+
+
+def visible_auditor_records(user):
+    """Staff records (TEAM-02: qualifications, languages, declared engagements): those who see
+    every audit, or manage auditors, see everyone's; other staff only their own."""
+    staff = select(UserRole.user_id).where(UserRole.role.in_(sorted(STAFF_ROLES)))
+    query = select(User).where(User.id.in_(staff))
+    if roles_of(user) & SEES_EVERY_AUDIT or may(user, Permission.MANAGE_AUDITORS):
+        return query
+    if is_staff(user):
+        return query.where(User.id == user.id)
+    return query.where(User.id.is_(None))
+
+
+def may_declare_for(user, member_user_id: int | None) -> bool:
+    """IMP-05: a team member signs their own declaration; a programme manager may record one on
+    a member's behalf, with a statement of how it was given."""
+    return may(user, Permission.MANAGE_PROGRAMMES) or (
+        member_user_id is not None and member_user_id == user.id)

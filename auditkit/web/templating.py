@@ -21,7 +21,14 @@ def render_page(template: str, block: str = "content", status: int = 200, **cont
     return body, status, {"Vary": "HX-Request"}
 
 
-FEATURE_NAVIGATION: list[tuple[str, str, Permission]] = []
+FEATURE_NAVIGATION: list[tuple[str, str, Permission]] = [
+    ("clients.index", "Clients", Permission.VIEW_PROGRAMMES),
+    ("dashboard.dashboard", "Dashboard", Permission.VIEW_PROGRAMMES),
+    ("programmes.certifications_list", "Certifications", Permission.VIEW_PROGRAMMES),
+    ("scheduling.my_audits", "My audits", Permission.VIEW_AUDITS),
+    ("scheduling.auditors", "Auditors", Permission.VIEW_AUDITS),
+    ("programmes.audit_time_table", "42001 audit-time table", Permission.MANAGE_SETTINGS),
+]
 
 
 def navigation(user) -> list[tuple[str, str]]:

@@ -1,6 +1,7 @@
 """T01: every url_map rule is classified in tests/authz_matrix.yaml, every view carries an
 authorisation decision, and the app answers each role as the matrix says."""
 
+from datetime import date
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -10,6 +11,7 @@ from auditkit import db as database
 from auditkit.accounts.policy import GRANTS, Permission, authorisation_of
 from auditkit.admin import services as admin_services
 from auditkit.config import Config
+from tests import factories
 from tests.conftest import csrf_token
 from tests.security.support import (
     ROLES,
@@ -123,14 +125,28 @@ def test_matrix_agrees_with_the_declared_decisions(bare_app):
 
 @pytest.fixture
 def sample(app, make_user):
-    """Objects the parametrised URLs point at: a user, a logo."""
+    """Objects the parametrised URLs point at: a user, a logo, a certification of a client and
+    an audit of it with a stored audit-time justification."""
     target = make_user("auditor", full_name="Target Person")
     with app.app_context(), database.write_intent():
         db = database.session()
         admin_services.ensure_body(db, "Inventory Certification")
         admin_services.replace_logo(db, PNG, "logo.png", actor_id=None)
+        certification = factories.make_certification(db, factories.make_client(db))
+        audit = factories.make_programme_audit(db, certification, "stage1", date(2026, 3, 2))
+        audit.time_justification = '{"planned_days": "1.5", "lines": ["Sample"]}'
+        qualification = factories.make_qualification(db, target.id)
+        engagement = factories.make_engagement(db, target.id, certification.client_id)
+        member = factories.make_team_member(db, audit.id, None, "observer",
+                                            person_name="Sample Observer")
+        factories.make_soa_revision(db, certification.client_id)
         db.commit()
-    return {"user_id": target.id, "filename": STATIC_SAMPLE_PATH}
+    return {"user_id": target.id, "filename": STATIC_SAMPLE_PATH,
+            "checklist_key": "iso42001-2023", "certification_id": certification.id,
+            "audit_id": audit.id, "qualification_id": qualification.id,
+            "engagement_id": engagement.id, "member_id": member.id,
+            "client_id": certification.client_id,
+            "scheme": "iso42001", "revision": 1}
 
 
 def _url(rule, sample: dict) -> str:
@@ -146,7 +162,9 @@ def _expected(entry: dict, role: str | None) -> int:
         return 200 if role is None else entry.get("signed_in", 200)
     if role is None:
         return 302
-    return 200 if role in entry["roles"] else 403
+    if role not in entry["roles"]:
+        return 403
+    return entry.get("not_theirs", {}).get(role, 200)
 
 
 @pytest.mark.parametrize("role", [*ROLES, None], ids=[*ROLES, "anonymous"])

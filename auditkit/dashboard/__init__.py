@@ -1,0 +1,1 @@
+"""The programme managers' dashboard: what needs attention across the whole body."""
