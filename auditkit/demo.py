@@ -59,9 +59,11 @@ def seed_features(db, client: Client, users: dict[str, User]) -> None:
     from auditkit.programmes import demo_data as programmes_demo
     from auditkit.scheduling import demo_data as scheduling_demo
     from auditkit.soa import demo_data as soa_demo
+    from auditkit.standards.versions import pin_unpinned_audits
 
     clients_demo.seed_demo(db, client)
     soa_demo.seed_demo(db, client, users)
     programmes_demo.seed_demo(db, client, users)
     dashboard_demo.seed_demo(db, users)
     scheduling_demo.seed_demo(db, client, users, password=DEMO_PASSWORD)
+    pin_unpinned_audits(db)  # every demo audit keeps the checklist version it started with

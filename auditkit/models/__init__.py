@@ -8,6 +8,7 @@ from auditkit.models.auditors import (
     Qualification,
     QualificationRole,
 )
+from auditkit.models.checklists import AuditChecklist, ChecklistVersion
 from auditkit.models.clients import (
     AIRole,
     AISystem,
@@ -56,13 +57,13 @@ from auditkit.models.programmes import (
 from auditkit.models.soa import ImplementationStatus, SoAEntry, StatementOfApplicability
 
 __all__ = [
-    "AIRole", "AISystem", "AISystemSite", "Audit", "AuditMode", "AuditSite", "AuditStatus",
-    "AuditTeamMember", "AuditTimeTableRow", "AuditType", "AuditorProfile", "AuthSession",
-    "BodySettings", "Certification", "CertificationScheme", "CertificationSite",
-    "CertificationState", "ChangeRecord", "Client", "ClientContact", "ClientTechnicalArea",
-    "Cycle", "CycleOrigin", "EngagementDeclaration", "EngagementKind", "FormDraft",
-    "ImplementationStatus", "Integration", "PolicyValue", "Qualification", "QualificationRole",
-    "ROLE_LABELS", "RiskLevel", "Role", "RuleOverride", "STAFF_ROLES", "Scheme", "SchemePersonnel",
-    "Site", "SiteKind", "SoAEntry", "StatementOfApplicability", "StoredFile", "TeamRole", "User",
-    "UserRole", "now",
+    "AIRole", "AISystem", "AISystemSite", "Audit", "AuditChecklist", "AuditMode", "AuditSite",
+    "AuditStatus", "AuditTeamMember", "AuditTimeTableRow", "AuditType", "AuditorProfile",
+    "AuthSession", "BodySettings", "Certification", "CertificationScheme", "CertificationSite",
+    "CertificationState", "ChangeRecord", "ChecklistVersion", "Client", "ClientContact",
+    "ClientTechnicalArea", "Cycle", "CycleOrigin", "EngagementDeclaration", "EngagementKind",
+    "FormDraft", "ImplementationStatus", "Integration", "PolicyValue", "Qualification",
+    "QualificationRole", "ROLE_LABELS", "RiskLevel", "Role", "RuleOverride", "STAFF_ROLES",
+    "Scheme", "SchemePersonnel", "Site", "SiteKind", "SoAEntry", "StatementOfApplicability",
+    "StoredFile", "TeamRole", "User", "UserRole", "now",
 ]

@@ -33,6 +33,7 @@ from auditkit.scheduling.labels import (
     team_role_label,
 )
 from auditkit.scheduling.teams import IssueView, TeamBlocked, TeamError
+from auditkit.standards import versions
 
 INITIAL_AUDIT_TYPES = frozenset({AuditType.STAGE1, AuditType.STAGE2})
 MAX_PLANNED_DAYS = Decimal("9999.9")
@@ -160,7 +161,8 @@ def _stage1_gap(db: Session, certification: Certification, data: AuditInput,
 
 def schedule_audit(db: Session, viewer, certification_id: int, data: AuditInput, *,
                    actor_id: int) -> int:
-    """A planned audit for the certification; its team is put together afterwards."""
+    """A planned audit for the certification, pinned to the current version of each scheme's
+    checklist; its team is put together afterwards."""
     found = _certification(db, viewer, certification_id)
     if found is None:
         raise LookupError(certification_id)
@@ -177,6 +179,7 @@ def schedule_audit(db: Session, viewer, certification_id: int, data: AuditInput,
     db.flush()
     for site_id in data.site_ids:
         db.add(AuditSite(audit_id=audit.id, site_id=site_id))
+    versions.pin_checklists(db, audit)
     record_change(db, actor_id=actor_id, subject="audit", subject_id=audit.id,
                   field_name="scheduled", before=None,
                   after=f"{audit_type_label(audit.audit_type)} {_span(audit)} for "

@@ -23,6 +23,7 @@ from auditkit.scheduling.forms import (
     VersionForm,
 )
 from auditkit.scheduling.labels import team_role_label
+from auditkit.standards import versions as checklist_versions
 from auditkit.web.templating import render_page
 from auditkit.web.transactions import commit, request_db
 
@@ -392,7 +393,8 @@ def _audit_page(audit_id: int, *, status: int = 200, message: str | None = None,
                      for m in page.members},
         own_member_ids={m.id for m in page.members if m.user_id == current_user.id},
         fresh_declaration=DeclarationForm(formdata=None),
-        fresh_objection=ObjectionForm(formdata=None), status=status)
+        fresh_objection=ObjectionForm(formdata=None),
+        checklists=checklist_versions.pinned_lines(db, audit_id), status=status)
 
 
 def _override_choices(page) -> list[SelectChoice]:

@@ -7,6 +7,7 @@
     search       find items by id or words; the tree the browser shows
     ciso_assistant  import of CISO Assistant framework libraries
     schema       the file shapes (pydantic), source of checklists/schema.json
+    versions     checklist versions in the database; the version each audit keeps
 
-Everything here but cli.py and routes.py is plain Python: no Flask, no database.
+Everything here but cli.py, routes.py and versions.py is plain Python: no Flask, no database.
 """
