@@ -212,8 +212,20 @@ def restore_backup(path, force: bool = False) -> str:
         except OSError as error:
             raise BackupError(f"Restore failed; the database rows were left as they were: "
                               f"{error}") from None
+    removed = _remove_files_not_in(listed, _storage_root())
     return (f"Restored {sum(counts.values())} rows in {len(counts)} tables and "
-            f"{files} stored files from {path}")
+            f"{files} stored files from {path}"
+            + (f"; removed {removed} stored files the restored database no longer refers to"
+               if removed else ""))
+
+
+def _remove_files_not_in(listed: dict, root: Path) -> int:
+    """After a forced restore, files of the replaced database are orphans: no row names them."""
+    kept = {name.removeprefix(FILES_DIR) for name in listed if name.startswith(FILES_DIR)}
+    orphans = [file_id for file_id, _ in storage.all_files(root) if file_id not in kept]
+    for file_id in orphans:
+        storage.delete(file_id, root)
+    return len(orphans)
 
 
 @contextmanager
@@ -494,17 +506,14 @@ def _restore_files(archive: zipfile.ZipFile, listed: dict, root: Path) -> int:
 
 def _restore_file(archive: zipfile.ZipFile, name: str, expected: tuple[str, int],
                   root: Path) -> None:
-    target = storage.path_for(name.removeprefix(FILES_DIR), root)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
     try:
-        with os.fdopen(fd, "wb") as out:
-            found = _copy_hashed(archive, name, out)
-            out.flush()
-            os.fsync(out.fileno())
-        if found != expected:
-            raise _checksum_error(name)
-        os.replace(tmp_name, target)
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise
+        storage.put_as(name.removeprefix(FILES_DIR), _chunks(archive, name), root,
+                       expected=expected)
+    except storage.ChecksumMismatch:
+        raise _checksum_error(name) from None
+
+
+def _chunks(archive: zipfile.ZipFile, name: str) -> Iterator[bytes]:
+    with _damage_reported(name), archive.open(name) as source:
+        while chunk := source.read(CHUNK_BYTES):
+            yield chunk

@@ -8,6 +8,7 @@ import hashlib
 import os
 import secrets
 import tempfile
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,22 +32,37 @@ def _path(storage_root: Path, file_id: str) -> Path:
     return storage_root / file_id[:2] / file_id
 
 
+class ChecksumMismatch(ValueError):
+    """The bytes written are not the bytes expected; nothing was stored."""
+
+
 def put(data: bytes, storage_root: Path | None = None) -> PutResult:
-    storage_root = storage_root or root()
-    file_id = secrets.token_urlsafe(24)
-    target = _path(storage_root, file_id)
+    return put_as(secrets.token_urlsafe(24), [data], storage_root)
+
+
+def put_as(file_id: str, chunks: Iterable[bytes], storage_root: Path | None = None,
+           expected: tuple[str, int] | None = None) -> PutResult:
+    """Store `chunks` under a given id (a restore keeps the ids its rows refer to). With
+    `expected` (sha256, size), a mismatch stores nothing and raises ChecksumMismatch."""
+    target = _path(storage_root or root(), file_id)
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
+    digest, size = hashlib.sha256(), 0
     try:
         with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+            for chunk in chunks:
+                digest.update(chunk)
+                size += len(chunk)
+                handle.write(chunk)
             handle.flush()
             os.fsync(handle.fileno())
+        if expected is not None and (digest.hexdigest(), size) != tuple(expected):
+            raise ChecksumMismatch(file_id)
         os.replace(tmp_name, target)
     except BaseException:
         Path(tmp_name).unlink(missing_ok=True)
         raise
-    return PutResult(file_id, len(data), hashlib.sha256(data).hexdigest())
+    return PutResult(file_id, size, digest.hexdigest())
 
 
 def get(file_id: str, storage_root: Path | None = None) -> bytes:

@@ -133,6 +133,18 @@ def test_restore_refuses_a_database_with_data_unless_forced(app, archive, make_u
     assert table_contents(app) == backed_up
 
 
+def test_forced_restore_removes_files_the_restored_database_does_not_name(app, filled, archive):
+    with app.app_context():
+        orphan = storage.put(b"stored after the backup was taken")
+    forced = run(app, "restore", archive, "--force")
+    assert forced.exit_code == 0, forced.output
+    assert "removed 1 stored files" in forced.output
+    with app.app_context():
+        assert storage.get(filled.file_id) == LOGO
+        with pytest.raises(FileNotFoundError):
+            storage.get(orphan.file_id)
+
+
 def tampered(members):
     members["database/user_account.jsonl"] = members["database/user_account.jsonl"].replace(
         b"Test User", b"Evil User")
