@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from flask import current_app
+from sqlalchemy import event
 
 
 @dataclass(frozen=True)
@@ -83,3 +84,25 @@ def all_files(storage_root: Path) -> list[tuple[str, Path]]:
 
 def path_for(file_id: str, storage_root: Path) -> Path:
     return _path(storage_root, file_id)
+
+
+PENDING_KEY = "auditkit.files_stored_in_transaction"
+
+
+def discard_on_rollback(db, file_id: str) -> None:
+    """A file stored for rows of this transaction is deleted again if the transaction rolls
+    back, so a failed save leaves no orphan file behind; a commit keeps it."""
+    pending = db.info.get(PENDING_KEY)
+    if pending is None:
+        pending = db.info[PENDING_KEY] = []
+        storage_root = root()
+        event.listen(db, "after_commit", lambda _session: pending.clear())
+        event.listen(db, "after_rollback",
+                     lambda _session: _discard(pending, storage_root))
+    pending.append(file_id)
+
+
+def _discard(pending: list[str], storage_root: Path) -> None:
+    for file_id in pending:
+        delete(file_id, storage_root)
+    pending.clear()

@@ -107,6 +107,7 @@ def replace_logo(db: Session, data: bytes, filename: str, *, actor_id: int) -> N
         raise SettingsError("The logo must be smaller than 1 MiB.", "logo")
     body = ensure_body(db)
     stored = storage.put(data)
+    storage.discard_on_rollback(db, stored.file_id)
     db.add(StoredFile(id=stored.file_id, original_name=display_filename(filename),
                       content_type=content_type, size=stored.size, sha256=stored.sha256))
     db.flush()

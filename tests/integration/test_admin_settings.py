@@ -168,3 +168,20 @@ def test_history_times_are_shown_in_the_body_time_zone(client, login_as, dbs):
     page = client.get("/admin/history").get_data(as_text=True)
     assert "When (Asia/Tokyo)" in page
     assert tokyo in page
+
+
+@pytest.mark.parametrize("outcome", ["rollback", "commit"])
+def test_logo_file_is_discarded_when_its_transaction_rolls_back(app, make_user, outcome):
+    from auditkit import db, storage
+    from auditkit.admin import services
+
+    admin = make_user("admin")
+    storage_dir = app.config["AUDITKIT"].storage_dir
+    with app.test_request_context(), db.write_intent():
+        session = db.session()
+        services.replace_logo(session, tiny_png(), "logo.png", actor_id=admin.id)
+        file_id = session.get(BodySettings, 1).logo_file_id
+        assert any(storage_dir.rglob(file_id))
+        getattr(session, outcome)()
+        assert any(storage_dir.rglob(file_id)) is (outcome == "commit")
+        assert storage.get(file_id) == tiny_png() if outcome == "commit" else True
