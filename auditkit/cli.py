@@ -83,6 +83,8 @@ def serve_command(demo: bool, host: str, port: int, threads: int):
         created = load_demo()
         click.echo("Demo body loaded." if created else "Demo body already present; kept as is.")
         _print_logins()
+    # Requests open sessions of their own; nothing of the command may hold the database.
+    database.close_session()
     click.echo(f"Database: {_safe_url()}")
     click.echo(f"auditkit is running at http://{host}:{port}/  (Ctrl+C to stop)")
     serve(current_app._get_current_object(), host=host, port=port, threads=threads,

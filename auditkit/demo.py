@@ -28,6 +28,7 @@ def load_demo() -> bool:
     with database.write_intent():
         db = database.session()
         if db.exec(select(User.id).where(User.email == DEMO_USERS[0][0])).first():
+            db.rollback()  # end the write transaction: `serve` goes on in this app context
             return False
         body = ensure_body(db)
         body.name = body.name or "Northgate Certification (demo)"

@@ -74,7 +74,31 @@ def _wait_for_port(port: int) -> None:
     raise AssertionError(f"nothing listens on port {port}")
 
 
-def _serve_until_ready(cwd, port: int) -> str:
+def _demo_login_status(port: int) -> int:
+    """Log in as the demo administrator over HTTP; the status of the login POST."""
+    import http.cookiejar
+    import re
+    import urllib.parse
+    import urllib.request
+
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args, **kwargs):
+            return None
+
+    opener = urllib.request.build_opener(
+        urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()), NoRedirect())
+    base = f"http://127.0.0.1:{port}"
+    form = opener.open(f"{base}/login", timeout=10).read().decode()
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', form).group(1)
+    data = urllib.parse.urlencode({"csrf_token": token, "email": DEMO_USERS[0][0],
+                                   "password": DEMO_PASSWORD}).encode()
+    try:
+        return opener.open(f"{base}/login", data=data, timeout=10).status
+    except urllib.error.HTTPError as answer:
+        return answer.code
+
+
+def _serve_until_ready(cwd, port: int, while_running=None) -> str:
     command = [sys.executable, "-m", "auditkit", "serve", "--demo", "--port", str(port)]
     env = {k: v for k, v in os.environ.items() if not k.startswith("AUDITKIT_")}
     process = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.PIPE,
@@ -87,6 +111,8 @@ def _serve_until_ready(cwd, port: int) -> str:
             lines.append(line)
             if "is running at" in line:
                 _wait_for_port(port)
+                if while_running:
+                    lines.append(f"while running: {while_running(port)}\n")
                 break
     finally:
         process.send_signal(signal.SIGINT)
@@ -106,6 +132,8 @@ def test_serve_demo_prints_address_and_logins_and_reuses_its_database(tmp_path):
     for email, *_ in DEMO_USERS:
         assert email in output
     assert (tmp_path / "instance" / "auditkit.sqlite3").exists()
-    again = _serve_until_ready(tmp_path, port)
+    again = _serve_until_ready(tmp_path, port, while_running=_demo_login_status)
     assert f"http://127.0.0.1:{port}/" in again
     assert "Demo body already present" in again and "Demo logins" in again
+    # The second run must not hold the database: the demo administrator logs in at once.
+    assert "while running: 302" in again, again
