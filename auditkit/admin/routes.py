@@ -15,6 +15,7 @@ from auditkit.admin.forms import (
     choices,
 )
 from auditkit.web import drafts
+from auditkit.web.numbers import whole_number
 from auditkit.web.templating import render_page
 from auditkit.web.transactions import commit, request_db
 
@@ -100,7 +101,7 @@ def edit_user(user_id: int):
         accounts.update_user(
             request_db(), user_id, full_name=form.full_name.data, roles=form.roles.data,
             client_id=_client_id(form.client_id.data), is_active=form.is_active.data,
-            expected_version=int(form.version.data or 0), actor_id=current_user.id)
+            expected_version=whole_number(form.version.data, 0), actor_id=current_user.id)
     except accounts.StaleEdit:
         form.form_errors.append("Someone else changed this user after you opened the page. "
                                 "Reload to see their changes.")
@@ -160,7 +161,7 @@ def settings():
     changes = {k: (v.strip() if isinstance(v, str) else v) for k, v in changes.items()}
     try:
         changed = services.update_settings(request_db(), changes,
-                                           expected_version=int(form.version.data or 0),
+                                           expected_version=whole_number(form.version.data, 0),
                                            actor_id=current_user.id)
         upload = form.logo.data
         if upload and getattr(upload, "filename", ""):

@@ -21,6 +21,7 @@ from auditkit.clients.forms import (
 from auditkit.clients.importer import COLUMNS, MAX_FILE_BYTES, ImportKind
 from auditkit.models import Scheme
 from auditkit.web import drafts
+from auditkit.web.numbers import whole_number
 from auditkit.web.templating import render_page
 from auditkit.web.transactions import commit, request_db
 
@@ -54,12 +55,12 @@ def _number(text: str | None) -> int | None:
     text = (text or "").strip()
     if not text:
         return None
-    return int(text) if text.isdigit() else -1
+    return whole_number(text, -1)
 
 
 def _version(form) -> int:
     text = (form.version.data or "").strip()
-    return int(text) if text.isdigit() else 0
+    return whole_number(text, 0)
 
 
 def _fields_by_name(form) -> dict:
@@ -91,7 +92,7 @@ def index():
     query = request.args.get("q", "").strip()[:100]
     page = request.args.get("page", "1")
     listing = services.list_clients(request_db(), current_user, query,
-                                    int(page) if page.isdigit() else 1)
+                                    whole_number(page, 1))
     return render_page("clients/index.html", block="client_results", listing=listing,
                        can_edit=may(current_user, Permission.MANAGE_CLIENTS))
 

@@ -13,6 +13,7 @@ from decimal import Decimal
 
 from sqlmodel import Session, select
 
+from auditkit.accounts.policy import visible_audits
 from auditkit.history import record_change
 from auditkit.models import (
     AIRole,
@@ -157,6 +158,7 @@ def time_context(db: Session, user, certification_id: int) -> TimeContext:
                           audit.planned_days)
               for audit in db.exec(select(Audit).where(
                   Audit.certification_id == certification.id,
+                  Audit.id.in_(visible_audits(user).with_only_columns(Audit.id)),
                   Audit.audit_type.in_([t.value for t in PLAN_OF_AUDIT_TYPE]),
                   Audit.status.not_in([AuditStatus.COMPLETED.value,
                                        AuditStatus.CANCELLED.value]))

@@ -37,6 +37,7 @@ from auditkit.programmes.cycles import (
     PastAudit,
     TakeOverInput,
 )
+from auditkit.web.numbers import whole_number
 
 FACTOR_ROWS = 3
 PAST_AUDIT_ROWS = 6
@@ -85,7 +86,7 @@ class CertificationForm(FlaskForm):
         unknown = set(self.schemes.data or []) - set(chosen)
         editions = {scheme: (self.edition_field(scheme).data or "") for scheme in chosen}
         editions.update({value: "" for value in unknown})
-        site_ids = tuple(int(value) if str(value).isdigit() else -1
+        site_ids = tuple(whole_number(value, -1)
                          for value in (self.site_ids.data or []))
         return CertificationInput(editions=editions, integration=self.integration.data or "",
                                   scope=self.scope.data or "", site_ids=site_ids)
@@ -243,7 +244,7 @@ class AuditTimeForm(FlaskForm):
 
     def selected_audit_id(self) -> int | None:
         value = self.audit_id.data or ""
-        return int(value) if str(value).isdigit() else None
+        return whole_number(value)
 
     def to_input(self) -> TimeInput:
         return TimeInput(planned_for=self.planned_for.data or "",

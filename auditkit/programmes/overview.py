@@ -10,6 +10,7 @@ from decimal import Decimal
 
 from sqlmodel import Session, select
 
+from auditkit.accounts.policy import visible_audits
 from auditkit.models import (
     Audit,
     AuditStatus,
@@ -190,14 +191,19 @@ def certification_page(db: Session, user, certification_id: int) -> Certificatio
                     .order_by(Site.name)).all()
     cycle = db.exec(select(Cycle).where(Cycle.certification_id == certification.id,
                                         Cycle.is_current)).first()
-    audits = [_audit_line(audit) for audit in db.exec(
+    all_audits = [_audit_line(audit) for audit in db.exec(
         select(Audit).where(Audit.certification_id == certification.id)
         .order_by(Audit.start_date, Audit.id))]
+    # The programme's warnings weigh every audit; the page lists only the audits this user
+    # may see (an auditor those they are on).
+    shown = set(db.exec(visible_audits(user).with_only_columns(Audit.id)
+                        .where(Audit.certification_id == certification.id)).all())
+    audits = [audit for audit in all_audits if audit.id in shown]
     now = today(db)
     plan = plan_of(cycle) if cycle is not None else None
     policy = plan.policy if plan is not None else cycle_policy(db)
     warnings = check_programme(
-        plan, [_planned(audit) for audit in audits], today=now, policy=policy,
+        plan, [_planned(audit) for audit in all_audits], today=now, policy=policy,
         stage1_validated=bool(certification.stage1_still_valid_note.strip()))
     key_dates = _key_dates(plan, audits, now, policy)
     return CertificationPage(

@@ -6,6 +6,8 @@ and administrators open and change them (MANAGE_PROGRAMMES); administrators keep
 ISO/IEC 42001 audit-time table (MANAGE_SETTINGS).
 """
 
+import re
+
 from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
 from flask_login import current_user
 
@@ -23,6 +25,7 @@ from auditkit.programmes.forms import (
 )
 from auditkit.programmes.services import NotFound, ProgrammeError
 from auditkit.programmes.timeline import day_text
+from auditkit.web.numbers import whole_number
 from auditkit.web.templating import render_page
 from auditkit.web.transactions import commit, request_db
 
@@ -145,7 +148,7 @@ def edit_certification(certification_id: int):
     try:
         certifications.update_certification(
             db, current_user, certification_id, form.to_input(),
-            expected_version=int(form.version.data or 0), actor_id=current_user.id)
+            expected_version=whole_number(form.version.data, 0), actor_id=current_user.id)
     except StaleEdit:
         request_db().rollback()
         form.form_errors.append("Someone else changed this certification after you opened the "
@@ -252,9 +255,14 @@ def audit_time_screen(certification_id: int):
     return _time_page(context, form, result, status)
 
 
+FIELD_NAME = re.compile(r"[a-z][a-z0-9_-]{0,60}")
+
+
 def _screen_url(context, *, print_view: bool) -> str:
+    # Only the calculator's own field names travel on: url_for reads `_anchor`, `_external`,
+    # `_scheme` and `_method` as instructions, never as query arguments.
     args = {name: values for name, values in request.args.to_dict(flat=False).items()
-            if name != "print"}
+            if name != "print" and FIELD_NAME.fullmatch(name)}
     if print_view:
         args["print"] = ["1"]
     return url_for("programmes.audit_time_screen", certification_id=context.certification_id,

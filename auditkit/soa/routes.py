@@ -20,6 +20,7 @@ from auditkit.soa.forms import (
     answers_from_rows,
 )
 from auditkit.soa.importer import COLUMN_NAMES, HEADERS, INFORMATIONAL
+from auditkit.web.numbers import whole_number
 from auditkit.web.templating import render_page
 from auditkit.web.transactions import commit, request_db
 
@@ -148,10 +149,8 @@ def _refused_message(answers) -> str:
 
 
 def _int(value: str | None) -> int | None:
-    try:
-        return int(value) if value not in (None, "") else None
-    except ValueError:
-        return -1  # a tampered value never matches a revision: reported as stale
+    # A tampered value never matches a revision: reported as stale.
+    return whole_number(value, -1) if value not in (None, "") else None
 
 
 def _edit_screen(page, form, answers, status: int = 200, newer=None):
