@@ -220,6 +220,7 @@ class Audit(SQLModel, table=True):
     time_justification: str = Field(default="", sa_column=Column(Text, nullable=False,
                                                                  default=""))
     notes: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    cancel_reason: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     created_at: datetime = Field(default_factory=now,
                                  sa_column=Column(UTCDateTime(), nullable=False))
     version: int = Field(default=1, sa_column=audit_version)
@@ -243,6 +244,8 @@ class AuditTeamMember(SQLModel, table=True):
         CheckConstraint(in_values("team_role", TeamRole), name="ck_audit_team_member_role"),
         CheckConstraint("user_id IS NOT NULL OR person_name <> ''",
                         name="ck_audit_team_member_person"),
+        # NULL user_ids (named persons without a login) never collide, on both databases.
+        UniqueConstraint("audit_id", "user_id", name="uq_audit_team_member_user"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -257,6 +260,8 @@ class AuditTeamMember(SQLModel, table=True):
         default=None, sa_column=Column(UTCDateTime(), nullable=True))
     impartiality_statement: str = Field(default="", sa_column=Column(Text, nullable=False,
                                                                      default=""))
+    declaration_recorded_by_id: int | None = Field(default=None, sa_column=Column(
+        Integer, ForeignKey("user_account.id"), nullable=True))
     client_objection: str = Field(default="", sa_column=Column(Text, nullable=False,
                                                                default=""))
 

@@ -269,7 +269,7 @@ def cancel_audit(db: Session, viewer, audit_id: int, reason: str, *, expected_ve
                   field_name="status", before=audit.status,
                   after=f"{AuditStatus.CANCELLED}: {text}")
     audit.status = AuditStatus.CANCELLED
-    audit.notes = (audit.notes + "\n" if audit.notes else "") + f"Cancelled: {text}"
+    audit.cancel_reason = text
     db.add(audit)
 
 
@@ -308,6 +308,7 @@ class AuditSummary:
     team_confirmed_at: datetime | None
     notes: str
     sites: tuple[str, ...]
+    cancel_reason: str = ""
 
     @property
     def type_label(self) -> str:
@@ -356,7 +357,7 @@ def audit_page(db: Session, viewer, audit_id: int) -> AuditPage | None:
         context.client.id, context.client.name, context.schemes, audit.audit_type, audit.status,
         audit.start_date, audit.end_date, audit.mode, audit.ict_tool, audit.planned_days,
         audit.language, audit.client_objection_allowed, audit.team_confirmed_at, audit.notes,
-        sites)
+        sites, audit.cancel_reason)
     return AuditPage(summary, tuple(teams.member_views(rows, assessment)), assessment.of_team,
                      assessment.stopping, assessment.open_warnings, assessment.overrides,
                      context.certification.stage1_still_valid_note)

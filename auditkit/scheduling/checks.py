@@ -6,6 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
 from auditkit.accounts.policy import visible_audits
@@ -127,6 +128,7 @@ class MemberRow:
     declared_at: datetime | None = None
     statement: str = ""
     client_objection: str = ""
+    recorded_by: str = ""  # who recorded the declaration, when not the member (IMP-05)
 
     @property
     def person_ref(self) -> str:
@@ -140,13 +142,16 @@ class MemberRow:
 
 
 def member_rows(db: Session, audit_id: int) -> list[MemberRow]:
-    rows = db.exec(select(AuditTeamMember, User.full_name, User.email)
+    recorder = aliased(User)
+    rows = db.exec(select(AuditTeamMember, User.full_name, User.email, recorder.full_name)
                    .outerjoin(User, User.id == AuditTeamMember.user_id)
+                   .outerjoin(recorder, recorder.id == AuditTeamMember.declaration_recorded_by_id)
                    .where(AuditTeamMember.audit_id == audit_id)).all()
     members = [MemberRow(row.id, row.user_id, full_name or row.person_name, email or "",
                          row.team_role, row.impartiality_declared_at,
-                         row.impartiality_statement, row.client_objection)
-               for row, full_name, email in rows]
+                         row.impartiality_statement, row.client_objection,
+                         recorded_by if row.declaration_recorded_by_id != row.user_id else "")
+               for row, full_name, email, recorded_by in rows]
     return sorted(members, key=lambda m: (ROLE_ORDER.get(m.team_role, 9), m.name.casefold()))
 
 

@@ -415,162 +415,131 @@ def _back_to(audit_id: int, anchor: str = "team"):
     return redirect(url_for("scheduling.audit", audit_id=audit_id) + f"#{anchor}")
 
 
+def _team_action(audit_id: int, form, change, *, done, placed: dict | None = None,
+                 blocked_as: str = "blocked", anchor: str = "team"):
+    """One change posted from the audit page. `change()` runs the service once the form is
+    valid; `done(result)` is the flash after the commit. `placed` says where the page shows the
+    form again with its errors (keywords of `_audit_page`); without it the form carries only
+    the version, so bad input is a 400 and a refusal is a message at the top of the page.
+    Unknown audit or member: 404; not theirs to declare: 403; stale page: 409; bad input or a
+    block of the rules: 422, nothing written."""
+    again = placed or {}
+    if not form.validate_on_submit():
+        if placed is None:
+            abort(400)
+        return _audit_page(audit_id, **again, status=422)
+    try:
+        result = change()
+    except LookupError:
+        abort(404)
+    except teams.NotAllowed:
+        abort(403)
+    except teams.StaleAudit:
+        return _stale(audit_id)
+    except teams.TeamError as error:
+        if placed is None:
+            request_db().rollback()
+            return _audit_page(audit_id, status=422, message=str(error))
+        _field_error(form, error)
+        return _audit_page(audit_id, **again, status=422)
+    except teams.TeamBlocked as blocked:
+        request_db().rollback()
+        return _audit_page(audit_id, **again, **{blocked_as: blocked}, status=422)
+    commit()
+    flash(done(result), "success")
+    return _back_to(audit_id, anchor)
+
+
 @bp.post("/audits/<int:audit_id>/team")
 @requires(Permission.MANAGE_PROGRAMMES)
 def add_member(audit_id: int):
     form = MemberForm()
-    if not form.validate_on_submit():
-        return _audit_page(audit_id, member_form=form, status=422)
-    data = teams.MemberInput(_number(form.user_id.data), form.person_name.data or "",
-                             form.team_role.data)
-    try:
-        added = teams.add_member(request_db(), current_user, audit_id, data,
-                                 expected_version=_version(form), actor_id=current_user.id)
-    except LookupError:
-        abort(404)
-    except teams.StaleAudit:
-        return _stale(audit_id)
-    except teams.TeamError as error:
-        _field_error(form, error)
-        return _audit_page(audit_id, member_form=form, status=422)
-    except teams.TeamBlocked as blocked:
-        request_db().rollback()
-        return _audit_page(audit_id, member_form=form, blocked=blocked, status=422)
-    commit()
-    flash(f"{added.name} is on the team as {team_role_label(added.team_role).lower()}.",
-          "success")
-    return _back_to(audit_id)
+
+    def add():
+        data = teams.MemberInput(_number(form.user_id.data), form.person_name.data or "",
+                                 form.team_role.data)
+        return teams.add_member(request_db(), current_user, audit_id, data,
+                                expected_version=_version(form), actor_id=current_user.id)
+
+    return _team_action(
+        audit_id, form, add, placed={"member_form": form},
+        done=lambda added: (f"{added.name} is on the team as "
+                            f"{team_role_label(added.team_role).lower()}."))
 
 
 @bp.post("/audits/<int:audit_id>/team/<int:member_id>/remove")
 @requires(Permission.MANAGE_PROGRAMMES)
 def remove_member(audit_id: int, member_id: int):
     form = VersionForm()
-    if not form.validate_on_submit():
-        abort(400)
-    try:
-        name = teams.remove_member(request_db(), current_user, audit_id, member_id,
-                                   expected_version=_version(form), actor_id=current_user.id)
-    except LookupError:
-        abort(404)
-    except teams.StaleAudit:
-        return _stale(audit_id)
-    except teams.TeamError as error:
-        request_db().rollback()
-        return _audit_page(audit_id, status=422, message=str(error))
-    commit()
-    flash(f"{name} is no longer on the team.", "success")
-    return _back_to(audit_id)
+    return _team_action(
+        audit_id, form,
+        lambda: teams.remove_member(request_db(), current_user, audit_id, member_id,
+                                    expected_version=_version(form), actor_id=current_user.id),
+        done=lambda name: f"{name} is no longer on the team.")
 
 
 @bp.post("/audits/<int:audit_id>/team/<int:member_id>/objection")
 @requires(Permission.MANAGE_PROGRAMMES)
 def record_objection(audit_id: int, member_id: int):
     form = ObjectionForm()
-    if not form.validate_on_submit():
-        return _audit_page(audit_id, submitted=("objection", member_id, form), status=422)
-    try:
-        name = teams.record_objection(request_db(), current_user, audit_id, member_id,
-                                      form.objection.data, expected_version=_version(form),
-                                      actor_id=current_user.id)
-    except LookupError:
-        abort(404)
-    except teams.StaleAudit:
-        return _stale(audit_id)
-    except teams.TeamError as error:
-        _field_error(form, error)
-        return _audit_page(audit_id, submitted=("objection", member_id, form), status=422)
-    commit()
-    flash(f"The client's objection to {name} is recorded.", "success")
-    return _back_to(audit_id)
+    return _team_action(
+        audit_id, form,
+        lambda: teams.record_objection(request_db(), current_user, audit_id, member_id,
+                                       form.objection.data, expected_version=_version(form),
+                                       actor_id=current_user.id),
+        placed={"submitted": ("objection", member_id, form)},
+        done=lambda name: f"The client's objection to {name} is recorded.")
 
 
 @bp.post("/audits/<int:audit_id>/team/<int:member_id>/declaration")
 @requires(Permission.VIEW_AUDITS)
 def declare(audit_id: int, member_id: int):
     form = DeclarationForm()
-    if not form.validate_on_submit():
-        return _audit_page(audit_id, submitted=("declaration", member_id, form), status=422)
-    try:
-        name = teams.declare(request_db(), current_user, audit_id, member_id,
-                             statement=form.statement.data or "",
-                             affirmed=bool(form.affirmed.data), actor_id=current_user.id,
-                             actor_name=current_user.full_name)
-    except LookupError:
-        abort(404)
-    except teams.NotAllowed:
-        abort(403)
-    except teams.TeamError as error:
-        _field_error(form, error)
-        return _audit_page(audit_id, submitted=("declaration", member_id, form), status=422)
-    commit()
-    flash(f"Declaration of {name} recorded.", "success")
-    return _back_to(audit_id)
+    return _team_action(
+        audit_id, form,
+        lambda: teams.declare(request_db(), current_user, audit_id, member_id,
+                              statement=form.statement.data or "",
+                              affirmed=bool(form.affirmed.data), actor_id=current_user.id,
+                              actor_name=current_user.full_name),
+        placed={"submitted": ("declaration", member_id, form)},
+        done=lambda name: f"Declaration of {name} recorded.")
 
 
 @bp.post("/audits/<int:audit_id>/confirm")
 @requires(Permission.MANAGE_PROGRAMMES)
 def confirm_team(audit_id: int):
     form = VersionForm()
-    if not form.validate_on_submit():
-        abort(400)
-    try:
-        teams.confirm_team(request_db(), current_user, audit_id,
-                           expected_version=_version(form), actor_id=current_user.id)
-    except LookupError:
-        abort(404)
-    except teams.StaleAudit:
-        return _stale(audit_id)
-    except teams.TeamError as error:
-        request_db().rollback()
-        return _audit_page(audit_id, status=422, message=str(error))
-    except teams.TeamBlocked as blocked:
-        request_db().rollback()
-        return _audit_page(audit_id, confirm_blocked=blocked, status=422)
-    commit()
-    flash("The team is confirmed.", "success")
-    return _back_to(audit_id)
+    return _team_action(
+        audit_id, form,
+        lambda: teams.confirm_team(request_db(), current_user, audit_id,
+                                   expected_version=_version(form), actor_id=current_user.id),
+        blocked_as="confirm_blocked", done=lambda _: "The team is confirmed.")
 
 
 @bp.post("/audits/<int:audit_id>/overrides")
 @requires(Permission.MANAGE_PROGRAMMES)
 def add_override(audit_id: int):
     form = OverrideForm()
-    if not form.validate_on_submit():
-        return _audit_page(audit_id, override_form=form, status=422)
-    try:
-        teams.add_override(request_db(), current_user, audit_id, form.rule_id.data or "",
-                           form.justification.data, actor_id=current_user.id)
-    except LookupError:
-        abort(404)
-    except teams.TeamError as error:
-        _field_error(form, error)
-        return _audit_page(audit_id, override_form=form, status=422)
-    commit()
-    flash(f"Going ahead despite {form.rule_id.data} is recorded with your justification.",
-          "success")
-    return _back_to(audit_id, "overrides")
+    return _team_action(
+        audit_id, form,
+        lambda: teams.add_override(request_db(), current_user, audit_id,
+                                   form.rule_id.data or "", form.justification.data,
+                                   actor_id=current_user.id),
+        placed={"override_form": form}, anchor="overrides",
+        done=lambda _: (f"Going ahead despite {form.rule_id.data} is recorded with your "
+                        "justification."))
 
 
 @bp.post("/audits/<int:audit_id>/cancel")
 @requires(Permission.MANAGE_PROGRAMMES)
 def cancel_audit(audit_id: int):
     form = CancelForm()
-    if not form.validate_on_submit():
-        return _audit_page(audit_id, cancel_form=form, status=422)
-    try:
-        audits.cancel_audit(request_db(), current_user, audit_id, form.reason.data,
-                            expected_version=_version(form), actor_id=current_user.id)
-    except LookupError:
-        abort(404)
-    except teams.StaleAudit:
-        return _stale(audit_id)
-    except teams.TeamError as error:
-        _field_error(form, error)
-        return _audit_page(audit_id, cancel_form=form, status=422)
-    commit()
-    flash("The audit is cancelled.", "success")
-    return _back_to(audit_id, "main")
+    return _team_action(
+        audit_id, form,
+        lambda: audits.cancel_audit(request_db(), current_user, audit_id, form.reason.data,
+                                    expected_version=_version(form), actor_id=current_user.id),
+        placed={"cancel_form": form}, anchor="main",
+        done=lambda _: "The audit is cancelled.")
 
 
 @bp.get("/my/audits")

@@ -7,6 +7,7 @@ refused and nothing is written."""
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session, select
@@ -102,6 +103,7 @@ class MemberView:
     client_objection: str
     person_ref: str
     issues: tuple[IssueView, ...]
+    recorded_by: str = ""
 
     @property
     def role_label(self) -> str:
@@ -176,7 +178,7 @@ def assess(db: Session, context: AuditContext, rows: list[MemberRow], *,
 def member_views(rows: list[MemberRow], assessment: Assessment) -> list[MemberView]:
     return [MemberView(row.id, row.user_id, row.name, row.email, row.team_role, row.declared_at,
                        row.statement, row.client_objection, row.person_ref,
-                       assessment.of_person(row.person_ref)) for row in rows]
+                       assessment.of_person(row.person_ref), row.recorded_by) for row in rows]
 
 
 # --- who can be on a team ---------------------------------------------------------------------
@@ -281,12 +283,32 @@ def add_member(db: Session, viewer, audit_id: int, data: MemberInput, *,
                           person_name="" if candidate.user_id else candidate.name,
                           team_role=candidate.team_role)
     db.add(row)
-    db.flush()
+    try:
+        db.flush()
+    except IntegrityError as error:
+        if not _added_twice(error):
+            raise
+        # Someone added the same person at the same moment; the unique constraint caught it.
+        raise TeamBlocked(_twice(facts, rows, candidate), candidate.name) from error
     record_change(db, actor_id=actor_id, subject="audit", subject_id=audit_id,
                   field_name="team member added", before=None,
                   after=f"{candidate.name} ({team_role_label(candidate.team_role)})")
     team_changed(db, context, actor_id=actor_id)
     return candidate
+
+
+def _added_twice(error: IntegrityError) -> bool:
+    text = str(error.orig)
+    return ("uq_audit_team_member_user" in text  # PostgreSQL names the constraint
+            or "audit_team_member.audit_id, audit_team_member.user_id" in text)  # SQLite
+
+
+def _twice(facts: checks.TeamFacts, rows: list[MemberRow],
+           candidate: MemberRow) -> list[IssueView]:
+    """The rules' own TEAM-08 verdict, as if the race had been seen before writing."""
+    issues = [issue for issue in facts.check([*rows, candidate, candidate])
+              if issue.rule_id == "TEAM-08" and issue.person_ref == candidate.person_ref]
+    return issue_views(issues[:1], {})
 
 
 def _member(db: Session, audit_id: int, member_id: int) -> AuditTeamMember:
@@ -361,6 +383,7 @@ def declare(db: Session, viewer, audit_id: int, member_id: int, *, statement: st
                   before=row.impartiality_statement or None, after=text)
     row.impartiality_declared_at = database.utcnow()
     row.impartiality_statement = text
+    row.declaration_recorded_by_id = actor_id
     db.add(row)
     return name
 

@@ -158,9 +158,18 @@ def test_cancel_an_audit(client, login_as, dbs, make_audit):
         "reason": "The client moved the audit to next year.",
         "version": str(audit_row(dbs, audit_id).version)}).status_code == 302
     row = audit_row(dbs, audit_id)
-    assert row.status == "cancelled" and "moved the audit" in row.notes
+    assert row.status == "cancelled"
+    assert row.cancel_reason == "The client moved the audit to next year."
+    assert row.notes == ""  # the reason has its own place, notes stay the planner's
     page = _text(client.get(url))
     assert "Cancelled" in page and "Add someone to the team" not in page
+    assert "Reason for cancelling" in page and "The client moved the audit to next year." in page
+
+
+def test_an_audit_not_cancelled_shows_no_cancellation_reason(client, login_as, make_audit):
+    login_as("programme_manager")
+    page = _text(client.get(f"/audits/{make_audit()}"))
+    assert "Reason for cancelling" not in page
 
 
 def test_auditee_cannot_reach_these_screens(app, client, make_user, make_client, world,

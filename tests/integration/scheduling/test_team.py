@@ -7,6 +7,7 @@ from datetime import timedelta
 from sqlmodel import select
 
 from auditkit.models import ChangeRecord, RuleOverride
+from auditkit.scheduling import checks
 from tests.conftest import csrf_from
 from tests.integration.scheduling.conftest import (
     END,
@@ -128,6 +129,39 @@ def test_the_same_person_cannot_be_added_twice(client, login_as, dbs, person, ma
     assert len(team_of(dbs, audit_id)) == 1
 
 
+def test_a_simultaneous_second_add_is_refused_by_the_database(client, login_as, dbs, person,
+                                                              make_audit, monkeypatch):
+    """Two managers add the same person at the same moment: each request's rules saw the team
+    without them; the unique constraint is the backstop, with the same TEAM-08 message."""
+    login_as("programme_manager")
+    lead = person("Lea Lead")
+    audit_id = make_audit(team=((lead, "lead_auditor", True),))
+    token = csrf_from(_text(client.get(f"/audits/{audit_id}")))
+    real_member_rows = checks.member_rows
+    calls = []
+
+    def team_before_the_other_add(db, wanted_audit_id):
+        calls.append(wanted_audit_id)
+        return [] if len(calls) == 1 else real_member_rows(db, wanted_audit_id)
+
+    monkeypatch.setattr(checks, "member_rows", team_before_the_other_add)
+    response = client.post(f"/audits/{audit_id}/team", data={
+        "csrf_token": token, "user_id": str(lead.id), "person_name": "",
+        "team_role": "lead_auditor", "version": str(audit_row(dbs, audit_id).version)})
+    assert response.status_code == 422
+    assert "TEAM-08" in _text(response) and "Lea Lead is on the team twice" in _text(response)
+    assert len(team_of(dbs, audit_id)) == 1
+
+
+def test_named_persons_without_login_may_share_a_team(client, login_as, dbs, person,
+                                                      make_audit):
+    login_as("programme_manager")
+    audit_id = make_audit(team=((person("Lea Lead"), "lead_auditor", True),))
+    for name in ("Olga Observer", "Otto Observer"):
+        assert add_member(client, dbs, audit_id, name=name, role="observer").status_code == 302
+    assert [m.user_id for m in team_of(dbs, audit_id)][1:] == [None, None]
+
+
 def test_a_second_lead_is_refused(client, login_as, dbs, person, make_audit):
     login_as("programme_manager")
     lead, other = person("Lea Lead"), person("Olaf Other")
@@ -188,6 +222,8 @@ def test_missing_declaration_prevents_confirming(client, login_as, dbs, person, 
     assert member.impartiality_declared_at is not None
     assert member.impartiality_statement == (f"Recorded by {manager.full_name} on behalf of "
                                              "Lea Lead: Signed form received on paper.")
+    assert member.declaration_recorded_by_id == manager.id
+    assert f"recorded by {manager.full_name}" in _text(client.get(f"/audits/{audit_id}"))
     assert confirm(client, dbs, audit_id).status_code == 302
     row = audit_row(dbs, audit_id)
     assert row.status == "confirmed" and row.team_confirmed_at is not None
@@ -207,7 +243,10 @@ def test_a_member_signs_their_own_declaration_but_not_anothers(app, client, logi
     assert unticked.status_code == 422 and "Tick the declaration" in _text(unticked)
     signed = form_post(client, f"/audits/{audit_id}", own, {"affirmed": "y", "statement": ""})
     assert signed.status_code == 302
-    assert "Lea Lead declared in auditkit" in team_of(dbs, audit_id)[0].impartiality_statement
+    signed_member = team_of(dbs, audit_id)[0]
+    assert "Lea Lead declared in auditkit" in signed_member.impartiality_statement
+    assert signed_member.declaration_recorded_by_id == lead.id
+    assert ", recorded by" not in _text(client.get(f"/audits/{audit_id}"))  # signed in person
     other = form_post(client, f"/audits/{audit_id}",
                       f"/audits/{audit_id}/team/{auditor_member.id}/declaration",
                       {"affirmed": "y", "statement": "On their behalf"})
