@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
 
+from auditkit import spreadsheets
 from auditkit.clients import checks
 from auditkit.models.auditors import QualificationRole
 from auditkit.models.clients import Scheme, SiteKind
@@ -26,6 +27,10 @@ MAX_ROWS = 5000
 MAX_AUDITOR_ROWS = 200
 MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_PROBLEMS = 500
+# Empty rows an XLSX sheet may hold besides the header and the data rows, and columns read
+# beyond the known ones: both bound the work a crafted sheet can cause.
+SPARE_ROWS = 1000
+SPARE_COLUMNS = 4
 
 _XLSX_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # the old binary .xls format
@@ -205,7 +210,8 @@ def parse_file(kind: ImportKind, data: bytes, filename: str = "") -> ParsedFile:
                                                 f"{MAX_FILE_BYTES // (1024 * 1024)} MiB; split "
                                                 "it into smaller files."))
         return parsed
-    table = read_table(data, filename, max_rows=kind.max_rows)
+    table = read_table(data, filename, max_rows=kind.max_rows,
+                       columns=len(COLUMNS[kind]) + SPARE_COLUMNS)
     parsed.problems.extend(table.problems)
     parsed.data_rows = len(table.rows)
     if table.problems and not table.rows:
@@ -221,14 +227,17 @@ def parse_file(kind: ImportKind, data: bytes, filename: str = "") -> ParsedFile:
     return parsed
 
 
-def read_table(data: bytes, filename: str = "", *, max_rows: int = MAX_ROWS) -> Table:
-    """The rows of a CSV file (UTF-8) or of the first sheet of an XLSX workbook."""
+def read_table(data: bytes, filename: str = "", *, max_rows: int = MAX_ROWS,
+               columns: int | None = None) -> Table:
+    """The rows of a CSV file (UTF-8) or of the first sheet of an XLSX workbook (of which
+    `columns` columns are read)."""
     name = (filename or "").lower()
     if data.startswith(_OLE_MAGIC) or name.endswith(".xls"):
         return Table(problems=[RowProblem(None, "This is an old Excel .xls file: save it as "
                                                 ".xlsx or as “CSV UTF-8” and upload again.")])
     if data.startswith(_XLSX_MAGIC):
-        return _read_xlsx(data, max_rows)
+        widest = max(len(known) for known in COLUMNS.values()) + SPARE_COLUMNS
+        return _read_xlsx(data, max_rows, columns or widest)
     if name.endswith((".xlsx", ".xlsm")):
         return Table(problems=[RowProblem(None, "The file is named .xlsx but is not an Excel "
                                                 "workbook.")])
@@ -306,26 +315,26 @@ def _clean(value: str) -> str:
     return "".join("\ufffd" if "\udc80" <= char <= "\udcff" else char for char in value)
 
 
-def _read_xlsx(data: bytes, max_rows: int) -> Table:
-    from openpyxl import load_workbook
-
+def _read_xlsx(data: bytes, max_rows: int, columns: int) -> Table:
+    """Blank rows count toward the rows read: a sheet padded to a million empty rows is
+    refused after `max_rows` + SPARE_ROWS rows instead of keeping a worker busy."""
+    last_row = 1 + max_rows + SPARE_ROWS
     try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception:  # noqa: BLE001 - any failure here means the workbook cannot be read
-        return Table(problems=[RowProblem(None, "The file could not be opened as an Excel "
-                                                "workbook (.xlsx).")])
+        sheet = spreadsheets.read_first_sheet(data, max_rows=last_row, columns=columns)
+    except spreadsheets.SpreadsheetRefused as refused:
+        return Table(problems=[RowProblem(None, refused.message)])
+    rows = ((number, [_cell_text(value) for value in values])
+            for number, values in enumerate(sheet.rows, start=1))
     try:
-        sheet = workbook.worksheets[0]
-        rows = ((number, [_cell_text(value) for value in values])
-                for number, values in enumerate(sheet.iter_rows(values_only=True), start=1))
-        return _collect(rows, max_rows)
+        table = _collect(rows, max_rows)
     except _TooManyRows:
         return _too_many_rows(max_rows)
-    except Exception:  # noqa: BLE001 - a damaged sheet: report it, never a server error
-        return Table(problems=[RowProblem(None, "The workbook's first sheet could not be "
-                                                "read.")])
-    finally:
-        workbook.close()
+    if sheet.more_rows:
+        return Table(problems=[RowProblem(None, f"The first sheet goes on below row "
+                                                f"{last_row:,} (empty rows that carry "
+                                                "formatting count too): delete the rows below "
+                                                "your data, or save the sheet as CSV.")])
+    return table
 
 
 def _cell_text(value: object) -> str:

@@ -13,18 +13,29 @@ import codecs
 import csv
 import io
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from auditkit import spreadsheets
 from auditkit.soa.entries import Control, Entry, Problem, read_entry
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 500  # the largest Annex A has 93 controls
 MAX_NOT_UTF8_LINES = 20
+# Columns of an XLSX sheet read (A to Z): the four columns, a title and the client's own.
+MAX_XLSX_COLUMNS = 26
 
 _XLSX_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # the old binary .xls format
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_START = "=+-@\t\r"
+# Where a spreadsheet may start reading a formula: at the start of a cell, or right after a
+# separator, because a spreadsheet set to another list separator (";" in much of Europe) or a
+# line break splits the cell there. Spaces and apostrophes before the formula character do not
+# stop it (some spreadsheets trim spaces; apostrophes are escaped in turn, see `_guarded`).
+_CELL_START = r"(?:^|(?<=[,;\t\r\n]))"
+_BEFORE_FORMULA = rf"(?=[ ']*[{re.escape(_FORMULA_START)}])"
+_GUARD_PLACE = re.compile(_CELL_START + _BEFORE_FORMULA)
+_EXPORT_GUARD = re.compile(_CELL_START + "'" + _BEFORE_FORMULA)
 
 # Accepted header spellings per column, compared after `header_key` (lower case, single
 # spaces, no underscores, hyphens or trailing punctuation). Keep docs/soa-import.md in step.
@@ -263,11 +274,10 @@ def _row_of_line(data: bytes, line_number: int) -> int:
 
 
 def _unguarded(value: str) -> str:
-    """Undo the apostrophe auditkit's export puts before text a spreadsheet would run as a
-    formula."""
-    if value.startswith("'") and value[1:2] and value[1] in _FORMULA_START:
-        return value[1:]
-    return value
+    """Remove the apostrophes `_guarded` added, and only those: one apostrophe at a place where
+    a formula could start, followed by spaces or apostrophes and a formula character. Any other
+    apostrophe is the user's and stays (``'tis``, ``rock 'n' roll``)."""
+    return _EXPORT_GUARD.sub("", value)
 
 
 def _too_many_rows() -> _Table:
@@ -276,28 +286,15 @@ def _too_many_rows() -> _Table:
 
 
 def _read_xlsx(data: bytes) -> _Table:
-    from openpyxl import load_workbook
-
     try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception:  # noqa: BLE001 - whatever openpyxl raises, the workbook cannot be read
-        return _Table(problems=[Problem("The file could not be opened as an Excel workbook "
-                                        "(.xlsx).")])
-    try:
-        return _sheet_rows(workbook.worksheets[0].iter_rows(values_only=True))
-    except Exception:  # noqa: BLE001 - a damaged sheet is reported, never a server error
-        return _Table(problems=[Problem("The workbook's first sheet could not be read.")])
-    finally:
-        workbook.close()
-
-
-def _sheet_rows(rows: Iterator[tuple]) -> _Table:
-    table = _Table()
-    for number, values in enumerate(rows, start=1):
-        if number > MAX_ROWS + 1:
-            return _too_many_rows()
-        table.rows.append((number, [_unguarded(_cell_text(value)) for value in values]))
-    return table
+        sheet = spreadsheets.read_first_sheet(data, max_rows=MAX_ROWS + 1,
+                                              columns=MAX_XLSX_COLUMNS)
+    except spreadsheets.SpreadsheetRefused as refused:
+        return _Table(problems=[Problem(refused.message)])
+    if sheet.more_rows:  # empty rows count, as in a CSV file
+        return _too_many_rows()
+    return _Table(rows=[(number, [_unguarded(_cell_text(value)) for value in values])
+                        for number, values in enumerate(sheet.rows, start=1)])
 
 
 def _cell_text(value) -> str:
@@ -329,11 +326,18 @@ def export_rows(controls: Sequence[Control], entries: Sequence[Entry]) -> list[l
 
 
 def _guarded(value: str) -> str:
-    """Text a spreadsheet would run as a formula gets an apostrophe in front (CSV injection)."""
-    return f"'{value}" if value.startswith(_FORMULA_START) else value
+    """Text a spreadsheet could run as a formula (CSV injection) gets an apostrophe at each
+    place a formula could start: a spreadsheet shows what follows as text.
+
+    An apostrophe the user wrote at such a place (before a formula character) gets one more,
+    so that `_unguarded` takes back exactly what was added: export then import is lossless.
+    """
+    return _GUARD_PLACE.sub("'", value)
 
 
 def export_csv(controls: Sequence[Control], entries: Sequence[Entry]) -> str:
     buffer = io.StringIO(newline="")
-    csv.writer(buffer, lineterminator="\r\n").writerows(export_rows(controls, entries))
+    # Quoting every field keeps a separator inside a cell from splitting it in any spreadsheet.
+    csv.writer(buffer, lineterminator="\r\n", quoting=csv.QUOTE_ALL).writerows(
+        export_rows(controls, entries))
     return buffer.getvalue()

@@ -19,7 +19,7 @@ from auditkit.soa.forms import (
     answers_from_form,
     answers_from_rows,
 )
-from auditkit.soa.importer import COLUMN_NAMES, HEADERS, INFORMATIONAL
+from auditkit.soa.importer import COLUMN_NAMES, HEADERS, INFORMATIONAL, MAX_FILE_BYTES
 from auditkit.web.numbers import whole_number
 from auditkit.web.templating import render_page
 from auditkit.web.transactions import commit, request_db
@@ -169,9 +169,10 @@ def import_file(client_id: int, scheme: str):
     if not form.validate_on_submit():
         return _import_screen(page, form, status=422)
     upload = form.file.data
+    data = upload.read(MAX_FILE_BYTES + 1)  # one byte more is enough to refuse a larger file
     try:
         number, result = services.import_file(
-            request_db(), current_user, client_id, page.scheme, upload.read(),
+            request_db(), current_user, client_id, page.scheme, data,
             upload.filename or "", form.header(), actor_id=current_user.id)
     except services.ImportRefused as refused:
         return _import_screen(page, form, refused.result, upload.filename, 422)

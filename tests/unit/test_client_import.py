@@ -1,6 +1,7 @@
 """Reading and checking import files (auditkit.clients.importer): no Flask, no database."""
 
 import io
+import time
 from datetime import date, datetime
 
 import pytest
@@ -8,10 +9,13 @@ from openpyxl import Workbook
 
 from auditkit.clients.importer import (
     MAX_AUDITOR_ROWS,
+    MAX_ROWS,
+    SPARE_ROWS,
     ImportKind,
     parse_file,
     read_table,
 )
+from tests.unit.crafted_xlsx import far_corner_sheet, shared_strings_bomb, sheet_with
 
 CLIENTS = ImportKind.CLIENTS
 SITES = ImportKind.SITES
@@ -246,3 +250,45 @@ def test_blank_rows_are_skipped_and_numbers_kept():
     table = read_table(b"name,scheme\n\nAcme,iso9001\n,\nBolt,iso9001\n")
     assert table.header == ["name", "scheme"]
     assert [number for number, _ in table.rows] == [3, 5]
+
+
+# --- hostile workbooks ------------------------------------------------------------------------
+
+def refused_quickly(kind: ImportKind, data: bytes) -> str:
+    started = time.perf_counter()
+    parsed = parse_file(kind, data, "upload.xlsx")
+    assert time.perf_counter() - started < 5
+    assert parsed.records == [] and not parsed.ok
+    assert len(parsed.problems) == 1, problems(parsed)
+    return parsed.problems[0].message
+
+
+def test_a_sheet_declaring_the_whole_grid_is_refused_quickly():
+    message = refused_quickly(CLIENTS, far_corner_sheet(["name", "scheme"]))
+    assert "declares a range of 1,048,576 rows and 16,384 columns" in message
+
+
+def test_blank_rows_count_toward_the_rows_read():
+    data = sheet_with(["name"], {2: [("A2", "Acme")], 1048576: [("A1048576", "Far Ltd")]})
+    message = refused_quickly(CLIENTS, data)
+    assert f"goes on below row {1 + MAX_ROWS + SPARE_ROWS:,}" in message
+
+
+def test_blank_rows_within_the_spare_rows_are_still_skipped():
+    data = sheet_with(["name"], {2: [("A2", "Acme")], 900: [("A900", "Bolt Ltd")]})
+    parsed = parse_file(CLIENTS, data, "clients.xlsx")
+    assert parsed.ok, problems(parsed)
+    assert [(record.row, record.name) for record in parsed.records] == [(2, "Acme"),
+                                                                       (900, "Bolt Ltd")]
+
+
+def test_a_value_far_right_of_the_known_columns_is_refused_not_dropped():
+    data = sheet_with(["email", "full_name"], {2: [("A2", "a@example.test"),
+                                                   ("B2", "Alex Example"), ("Z2", "x")]},
+                      "A1:Z2")
+    assert "values right of column L" in refused_quickly(AUDITORS, data)
+
+
+def test_a_shared_strings_bomb_is_refused_quickly():
+    assert refused_quickly(SITES, shared_strings_bomb(50)) == (
+        "This spreadsheet expands to more than 20 MB; split it or save it as CSV.")

@@ -1,7 +1,10 @@
 """Reading a Statement of Applicability from CSV and XLSX (auditkit.soa.importer): good files,
 every kind of refused row with its row number, encodings, and the export read back."""
 
+import csv
 import io
+import re
+import time
 
 import pytest
 from openpyxl import Workbook
@@ -10,6 +13,7 @@ from auditkit.models.soa import ImplementationStatus
 from auditkit.soa.entries import Control, Entry
 from auditkit.soa.importer import MAX_ROWS, export_csv, read_soa_file
 from auditkit.standards.catalogue import shipped_checklists
+from tests.unit.crafted_xlsx import far_corner_sheet, shared_strings_bomb, sheet_with
 
 STANDARD = "ISO/IEC 42001:2023"
 CONTROLS = (Control("A.2.2", "AI policy"), Control("A.2.3", "Alignment with other policies"),
@@ -304,3 +308,73 @@ def test_an_export_without_a_revision_is_a_template_refused_until_filled():
     result = read(export_csv(CONTROLS, []).encode("utf-8"))
     assert [p.row for p in result.problems] == [2, 3, 4, 5]
     assert all("Applicable is empty" in p.message for p in result.problems)
+
+
+# --- hostile workbooks and the CSV export's formula guard ---------------------------------------
+
+def refused_quickly(data: bytes, filename: str = "soa.xlsx") -> str:
+    started = time.perf_counter()
+    result = read(data, filename)
+    assert time.perf_counter() - started < 5
+    assert result.entries == () and not result.ok
+    return the_only_problem(result).message
+
+
+def test_a_sheet_declaring_the_whole_grid_is_refused_quickly():
+    message = refused_quickly(far_corner_sheet(["control id", "applicable", "justification",
+                                                "status"]))
+    assert "declares a range of 1,048,576 rows and 16,384 columns" in message
+
+
+def test_a_far_row_without_a_declared_range_counts_as_too_many_rows():
+    data = sheet_with(["control id", "applicable", "justification", "status"],
+                      {2: [("A2", "A.2.2")], 1048576: [("A1048576", "A.2.3")]})
+    assert f"more than {MAX_ROWS} rows" in refused_quickly(data)
+
+
+def test_a_shared_strings_bomb_is_refused_quickly():
+    assert refused_quickly(shared_strings_bomb(50)) == (
+        "This spreadsheet expands to more than 20 MB; split it or save it as CSV.")
+
+
+def test_the_export_quotes_every_field():
+    text = export_csv(CONTROLS, [Entry("A.2.2", True, "Policy", ImplementationStatus.PLANNED)])
+    assert text.splitlines()[:2] == [
+        '"control id","title","applicable","justification","status"',
+        '"A.2.2","AI policy","yes","Policy","planned"']
+
+
+@pytest.mark.parametrize("separator", [";", ",", "\t", "\n", "; ", ";'"])
+def test_a_formula_after_a_separator_is_guarded_and_read_back(separator):
+    justification = f"Out of scope{separator}=WEBSERVICE(\"http://x.test\")"
+    entries = [Entry("A.2.2", False, justification, None),
+               Entry("A.2.3", False, "Covered by the group", None),
+               Entry("A.2.4", True, "Reviewed", ImplementationStatus.PLANNED),
+               Entry("A.3.2", True, "Roles", ImplementationStatus.PLANNED)]
+    text = export_csv(CONTROLS, entries)
+    for row in csv.reader(io.StringIO(text, newline="")):
+        for cell in row:
+            for piece in re.split(r"[,;\t\r\n]", cell):
+                assert not piece.lstrip(" '").startswith("=") or piece.startswith("'"), cell
+    result = read(text.encode("utf-8"))
+    assert result.ok, messages(result)
+    assert list(result.entries) == entries
+
+
+@pytest.mark.parametrize("typed", ["'tis policy", "Rock 'n' roll; 'quoted'", "It's - fine",
+                                   "'=literally", "''=twice"])
+def test_an_apostrophe_the_user_typed_survives_export_and_import(typed):
+    entries = [Entry("A.2.2", False, typed, None),
+               Entry("A.2.3", False, "Covered by the group", None),
+               Entry("A.2.4", True, "Reviewed", ImplementationStatus.PLANNED),
+               Entry("A.3.2", True, "Roles", ImplementationStatus.PLANNED)]
+    result = read(export_csv(CONTROLS, entries).encode("utf-8"))
+    assert result.ok, messages(result)
+    assert result.entries[0].justification == typed
+
+
+def test_an_apostrophe_not_before_a_formula_is_kept_on_import():
+    rows = ["A.2.2,no,'tis excluded,", *GOOD_ROWS[1:]]
+    result = read(csv_bytes(*rows))
+    assert result.ok, messages(result)
+    assert result.entries[0].justification == "'tis excluded"

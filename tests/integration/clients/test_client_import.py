@@ -19,6 +19,7 @@ from auditkit.models import (
 from tests import factories
 from tests.conftest import csrf_token, login
 from tests.security.support import digest
+from tests.unit.crafted_xlsx import far_corner_sheet, shared_strings_bomb
 
 CLIENTS_CSV = (
     "name,address,language,sector,scheme,effective_personnel,ai_personnel,ai_role\n"
@@ -194,3 +195,19 @@ def test_screen_documents_the_columns(client, login_as):
                    "site_name", "technical_areas", "valid_from", "valid_until"):
         assert f"<code>{column}</code>" in html
     assert "All or nothing" in html
+
+
+@pytest.mark.parametrize(("attack", "message"), [
+    ("far_corner", "declares a range of 1,048,576 rows and 16,384 columns"),
+    ("bomb", "This spreadsheet expands to more than 20 MB; split it or save it as CSV."),
+])
+def test_hostile_workbooks_are_refused_and_import_nothing(app, client, login_as, attack,
+                                                          message):
+    login_as("programme_manager")
+    data = (far_corner_sheet(["name", "scheme"]) if attack == "far_corner"
+            else shared_strings_bomb(50))
+    before = digest(app)
+    response = upload(client, "clients", data, "clients.xlsx")
+    assert response.status_code == 422
+    assert message in response.get_data(as_text=True)
+    assert digest(app) == before

@@ -7,6 +7,7 @@ from openpyxl import Workbook
 
 from tests.conftest import csrf_token
 from tests.integration.soa.conftest import AIMS_CONTROLS, entries_of, revisions, soa_url
+from tests.unit.crafted_xlsx import shared_strings_bomb
 
 
 def text(response) -> str:
@@ -131,8 +132,8 @@ def test_the_exported_revision_imports_back_as_a_new_revision(client, login_as, 
                   client_version_label="v1.0", client_version_date="")
     assert same.status_code == 422
     assert "Nothing differs from revision 1" in text(same)
-    edited = exported.data.replace(b"Incidents told to customers,planned",
-                                   b"Incidents told to customers,implemented")
+    edited = exported.data.replace(b'"Incidents told to customers","planned"',
+                                   b'"Incidents told to customers","implemented"')
     assert edited != exported.data
     response = upload(client, organisation, edited, "soa-iso42001-r1.csv",
                       client_version_label="v1.1")
@@ -141,3 +142,22 @@ def test_the_exported_revision_imports_back_as_a_new_revision(client, login_as, 
     assert entries_of(dbs, second.id)["A.8.4"] == (True, "Incidents told to customers",
                                                    "implemented")
     assert entries_of(dbs, second.id)["A.7.3"][0] is False
+
+
+def test_a_shared_strings_bomb_is_refused_and_imports_nothing(client, login_as, organisation,
+                                                               dbs):
+    login_as("programme_manager")
+    response = upload(client, organisation, shared_strings_bomb(50), "soa.xlsx")
+    assert response.status_code == 422
+    assert "expands to more than 20 MB" in text(response)
+    assert len(revisions(dbs, organisation)) == 1
+
+
+def test_an_upload_over_the_size_limit_is_refused_and_imports_nothing(client, login_as,
+                                                                       organisation, dbs):
+    login_as("programme_manager")
+    data = csv_file(good_rows()) + b"#" * (2 * 1024 * 1024)
+    response = upload(client, organisation, data, "soa.csv")
+    assert response.status_code == 422
+    assert "The file is larger than 2 MiB" in text(response)
+    assert len(revisions(dbs, organisation)) == 1
