@@ -1,7 +1,7 @@
 """Generate a large certification body for benchmarks: clients, certifications in every stage
 of their cycles, audits with teams, and auditors with qualifications.
 
-    python bench/generate.py sqlite:////tmp/bench.sqlite3 [--seed 42] [--today 2026-05-14]
+    python bench/generate.py sqlite:///bench-body.sqlite3 [--seed 42] [--today 2026-05-14]
     python bench/generate.py postgresql://user@127.0.0.1:5432/bench
 
 The database is created or upgraded first (as `auditkit init` does) and must hold no clients.
