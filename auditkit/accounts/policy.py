@@ -132,6 +132,12 @@ def visible_audits(user):
     return query.where(Audit.certification_id.in_(certifications))
 
 
+def sees_programmes(user) -> bool:
+    """Auditors who hold no other role see their own audits only (their full list is "My
+    audits"); every other staff member sees the whole body's programmes."""
+    return is_staff(user) and bool(roles_of(user) - {Role.AUDITOR})
+
+
 def visible_auditor_records(user):
     """Staff records (TEAM-02: qualifications, languages, declared engagements): those who see
     every audit, or manage auditors, see everyone's; other staff only their own."""

@@ -2,7 +2,6 @@
 
 from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_login import current_user
-from werkzeug.datastructures import MultiDict
 
 from auditkit.accounts import services as accounts
 from auditkit.accounts.policy import Permission, requires
@@ -35,15 +34,6 @@ def _client_id(raw: str | None) -> int | None:
         return -1  # reported as "no such client" by the service
 
 
-def _restored(path: str):
-    fields = drafts.take(path)
-    if fields is None:
-        return None
-    flash("Your unsaved changes were kept while you logged in again. Check them and save.",
-          "warning")
-    return MultiDict([(name, value) for name, values in fields.items() for value in values])
-
-
 @bp.get("/users")
 @requires(Permission.MANAGE_USERS)
 def users():
@@ -55,7 +45,8 @@ def users():
 @bp.route("/users/new", methods=["GET", "POST"])
 @requires(Permission.MANAGE_USERS)
 def create_user():
-    form = _with_client_choices(UserCreateForm(formdata=_restored(request.path) or None)
+    restored = drafts.restored_formdata(request.path) if request.method == "GET" else None
+    form = _with_client_choices(UserCreateForm(formdata=restored or None)
                                 if request.method == "GET" else UserCreateForm())
     if request.method == "GET" or not form.validate_on_submit():
         return render_page("admin/user_new.html", form=form,
@@ -88,7 +79,8 @@ def edit_user(user_id: int):
     if user is None:
         abort(404)
     if request.method == "GET":
-        form = _with_client_choices(UserEditForm(formdata=_restored(request.path) or None))
+        restored = drafts.restored_formdata(request.path)
+        form = _with_client_choices(UserEditForm(formdata=restored or None))
         if not form.version.data:
             form.full_name.data, form.roles.data = user.full_name, [r.value for r in user.roles]
             form.client_id.data = str(user.client_id or "")
@@ -149,7 +141,7 @@ def reset_password(user_id: int):
 def settings():
     body = services.body_settings(request_db())
     if request.method == "GET":
-        form = SettingsForm(formdata=_restored(request.path) or None, obj=body)
+        form = SettingsForm(formdata=drafts.restored_formdata(request.path) or None, obj=body)
         if not form.version.data or form.version.data == str(body.version):
             form.version.data = str(body.version)
     else:

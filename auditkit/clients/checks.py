@@ -47,10 +47,6 @@ def scheme_from_text(text: str) -> Scheme | None:
     return _SCHEME_BY_NUMBER.get(cleaned)
 
 
-def schemes_text() -> str:
-    return ", ".join(scheme.value for scheme in Scheme)
-
-
 def site_kind_from_text(text: str) -> SiteKind | None:
     token = _token(text)
     return next((kind for kind in SiteKind if token == kind.value), None)
@@ -59,11 +55,6 @@ def site_kind_from_text(text: str) -> SiteKind | None:
 def ai_role_from_text(text: str) -> AIRole | None:
     token = _token(text)
     return next((role for role in AIRole if token == role.value), None)
-
-
-def risk_level_from_text(text: str) -> RiskLevel | None:
-    token = _token(text)
-    return next((level for level in RiskLevel if token == level.value), None)
 
 
 def same_name(name: str) -> str:

@@ -5,7 +5,6 @@ from dataclasses import dataclass
 
 from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
 from flask_login import current_user
-from werkzeug.datastructures import MultiDict
 from wtforms.fields.choices import SelectChoice
 
 from auditkit.accounts.policy import Permission, may, requires
@@ -34,15 +33,6 @@ CONFLICT = ("Someone else saved changes to this client after you opened this pag
 
 # --- helpers ----------------------------------------------------------------------------------
 
-def _restored(path: str) -> MultiDict | None:
-    fields = drafts.take(path)
-    if fields is None:
-        return None
-    flash("Your unsaved changes were kept while you logged in again. Check them and save.",
-          "warning")
-    return MultiDict([(name, value) for name, values in fields.items() for value in values])
-
-
 def _profile_or_404(client_id: int) -> services.ClientProfile:
     profile = services.get_profile(request_db(), current_user, client_id)
     if profile is None:
@@ -59,8 +49,7 @@ def _number(text: str | None) -> int | None:
 
 
 def _version(form) -> int:
-    text = (form.version.data or "").strip()
-    return whole_number(text, 0)
+    return whole_number(form.version.data, 0)
 
 
 def _fields_by_name(form) -> dict:
@@ -126,7 +115,7 @@ def _certifications_slot(client_id: int) -> dict:
 @requires(Permission.MANAGE_CLIENTS)
 def create():
     if request.method == "GET":
-        form = ClientDetailsForm(formdata=_restored(request.path) or None)
+        form = ClientDetailsForm(formdata=drafts.restored_formdata(request.path) or None)
         return render_page("clients/new.html", form=form)
     form = ClientDetailsForm()
     if not form.validate_on_submit():
@@ -154,7 +143,7 @@ def _details(form) -> services.ClientDetails:
 def edit(client_id: int):
     profile = _profile_or_404(client_id)
     if request.method == "GET":
-        restored = _restored(request.path)
+        restored = drafts.restored_formdata(request.path)
         form = ClientDetailsForm(formdata=restored or None,
                                  data=None if restored else _details_data(profile))
         return _edit_page("clients/edit.html", form, profile)
@@ -273,7 +262,7 @@ def _with_site_choices(form, profile):
 def _edit_rows(editor: RowEditor, client_id: int):
     profile = _profile_or_404(client_id)
     if request.method == "GET":
-        restored = _restored(request.path)
+        restored = drafts.restored_formdata(request.path)
         form = editor.form_class(formdata=restored or None, data=None if restored else {
             editor.list_name: editor.initial(profile), "version": str(profile.version)})
         if not restored:
@@ -317,7 +306,7 @@ def ai_systems(client_id: int):
 def personnel(client_id: int):
     profile = _profile_or_404(client_id)
     if request.method == "GET":
-        restored = _restored(request.path)
+        restored = drafts.restored_formdata(request.path)
         form = PersonnelForm(formdata=restored or None,
                              data=None if restored else _personnel_data(profile))
         return _personnel_page(form, profile)

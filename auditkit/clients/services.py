@@ -16,6 +16,7 @@ from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session, select
 
+from auditkit import db as database
 from auditkit.accounts import services as accounts
 from auditkit.accounts.policy import visible_clients
 from auditkit.clients import checks
@@ -202,7 +203,8 @@ def list_clients(db: Session, user, search: str = "", page: int = 1) -> ClientLi
     number of clients (count, page, personnel of the page, sites of the page)."""
     query = visible_clients(user)
     if search:
-        query = query.where(func.lower(Client.name).contains(search.lower(), autoescape=True))
+        query = query.where(func.lower(Client.name).like(database.contains_pattern(search),
+                                                      escape=database.LIKE_ESCAPE))
     total = db.exec(select(func.count()).select_from(query.subquery())).one()
     pages = max(1, -(-total // PAGE_SIZE))
     page = min(max(page, 1), pages)
@@ -227,14 +229,15 @@ def _summary(client: Client, schemes: list[str], sites: list[Site]) -> ClientSum
                          len(sites), central)
 
 
-def _visible(db: Session, user, client_id: int) -> Client | None:
+def visible_client(db: Session, user, client_id: int) -> Client | None:
+    """The client, if this user may see it."""
     return db.exec(visible_clients(user).where(Client.id == client_id)).first()
 
 
 def get_profile(db: Session, user, client_id: int) -> ClientProfile | None:
     """Everything about one client, or None when the user may not see it (the route answers
     404 then)."""
-    client = _visible(db, user, client_id)
+    client = visible_client(db, user, client_id)
     if client is None:
         return None
     sites = db.exec(select(Site).where(Site.client_id == client_id)
@@ -287,7 +290,7 @@ def client_history(db: Session, client_id: int, limit: int = 100) -> list[Histor
 # --- editing: common parts ----------------------------------------------------------------------
 
 def _editable(db: Session, user, client_id: int, expected_version: int) -> Client:
-    client = _visible(db, user, client_id)
+    client = visible_client(db, user, client_id)
     if client is None:
         raise LookupError(client_id)
     if client.version != expected_version:

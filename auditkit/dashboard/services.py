@@ -24,7 +24,11 @@ from sqlalchemy import and_, case, exists, func, or_
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
-from auditkit.accounts.policy import roles_of, visible_audits, visible_certifications
+from auditkit.accounts.policy import (
+    sees_programmes,
+    visible_audits,
+    visible_certifications,
+)
 from auditkit.models import (
     Audit,
     AuditStatus,
@@ -121,7 +125,7 @@ class AuditLine:
 
     @property
     def status_label(self) -> str:
-        return self.status.replace("_", " ").capitalize()
+        return AuditStatus(self.status).label
 
 
 @dataclass(frozen=True)
@@ -209,19 +213,13 @@ class Dashboard:
 
 # --- the page --------------------------------------------------------------------------------
 
-def shows_programmes(user) -> bool:
-    """Auditors who hold no other role see their own audits only (their full list is "My
-    audits"); everyone else with the permission sees the whole body's programmes."""
-    return bool(roles_of(user) - {Role.AUDITOR})
-
-
 def dashboard(db: Session, user, filters: Filters) -> Dashboard:
     today = body_today(db)
     periods = {"audit_period": _audit_period(today, filters),
                "window_period": _month_or(filters, today, WINDOW_DAYS),
                "expiry_period": _month_or(filters, today, EXPIRY_DAYS)}
     audits = _audit_lines(db, user, filters, periods["audit_period"])
-    if not shows_programmes(user):
+    if not sees_programmes(user):
         return Dashboard(today=today, filters=filters, audits=audits, programme_view=False,
                          standards=_standards(db, audits.lines), **periods)
     hard_limits, recertifications = _programme_warnings(db, user, filters, today)

@@ -90,6 +90,19 @@ class AuditStatus(StrEnum):
     COMPLETED = "completed"
     CANCELLED = "cancelled"
 
+    @property
+    def label(self) -> str:
+        return AUDIT_STATUS_LABELS[self]
+
+
+AUDIT_STATUS_LABELS = {
+    AuditStatus.PLANNED: "Planned",
+    AuditStatus.CONFIRMED: "Team confirmed",
+    AuditStatus.IN_PROGRESS: "In progress",
+    AuditStatus.COMPLETED: "Completed",
+    AuditStatus.CANCELLED: "Cancelled",
+}
+
 
 class AuditMode(StrEnum):
     ON_SITE = "on_site"

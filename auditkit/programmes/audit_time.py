@@ -14,6 +14,7 @@ from decimal import Decimal
 from sqlmodel import Session, select
 
 from auditkit.accounts.policy import visible_audits
+from auditkit.clients.checks import AI_ROLE_LABELS
 from auditkit.history import record_change
 from auditkit.models import (
     AIRole,
@@ -52,13 +53,6 @@ PLANNED_FOR = {
 PLAN_OF_AUDIT_TYPE = {AuditType.STAGE1: "initial", AuditType.STAGE2: "initial",
                       AuditType.SURVEILLANCE: "surveillance",
                       AuditType.RECERTIFICATION: "recertification"}
-AI_ROLE_LABELS = {
-    AIRole.PRODUCER: "AI producer",
-    AIRole.DEVELOPER: "AI developer",
-    AIRole.PROVIDER: "AI provider",
-    AIRole.USER: "AI user",
-    AIRole.MULTIPLE: "Several roles",
-}
 
 
 def days_text(days: Decimal) -> str:

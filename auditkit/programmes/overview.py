@@ -46,13 +46,6 @@ from auditkit.rules.cycle import (
     stage2_latest_without_revalidation,
 )
 
-STATUS_LABELS = {
-    AuditStatus.PLANNED: "Planned",
-    AuditStatus.CONFIRMED: "Confirmed",
-    AuditStatus.IN_PROGRESS: "In progress",
-    AuditStatus.COMPLETED: "Completed",
-    AuditStatus.CANCELLED: "Cancelled",
-}
 SEVERITY_LABELS = {"block": "Must be resolved", "warn": "Needs attention", "info": "For the record"}
 TIME_AUDIT_TYPES = frozenset({AuditType.STAGE1, AuditType.STAGE2, AuditType.SURVEILLANCE,
                               AuditType.RECERTIFICATION})
@@ -74,7 +67,7 @@ class AuditLine:
 
     @property
     def status_label(self) -> str:
-        return STATUS_LABELS[AuditStatus(self.status)]
+        return AuditStatus(self.status).label
 
     @property
     def takes_audit_time(self) -> bool:

@@ -7,7 +7,6 @@ from datetime import date, datetime
 from sqlmodel import Session, select
 
 from auditkit.accounts.policy import visible_auditor_records, visible_clients
-from auditkit.admin.services import now_in_body_zone
 from auditkit.history import record_change
 from auditkit.models import (
     AuditorProfile,
@@ -21,6 +20,7 @@ from auditkit.models import (
     User,
     UserRole,
 )
+from auditkit.programmes.services import today
 from auditkit.scheduling.labels import (
     ENGAGEMENT_KIND_LABELS,
     QUALIFICATION_ROLE_LABELS,
@@ -158,15 +158,6 @@ def split_languages(text: str) -> tuple[str, ...]:
         if language and language.casefold() not in (known.casefold() for known in found):
             found.append(language)
     return tuple(found)
-
-
-def client_choices(db: Session, viewer) -> list[tuple[int, str]]:
-    return [(client.id, client.name)
-            for client in db.exec(visible_clients(viewer).order_by(Client.name))]
-
-
-def today(db: Session) -> date:
-    return now_in_body_zone(db).date()
 
 
 # --- writing -----------------------------------------------------------------------------------

@@ -1,8 +1,8 @@
 """Names of roles, kinds and modes as users read them."""
 
-from auditkit.models import AuditMode, AuditStatus, EngagementKind, TeamRole
+from auditkit.models import AuditMode, EngagementKind, TeamRole
 from auditkit.models.clients import SCHEME_LABELS
-from auditkit.models.programmes import AUDIT_TYPE_LABELS
+from auditkit.models.programmes import AUDIT_STATUS_LABELS, AUDIT_TYPE_LABELS
 
 TEAM_ROLE_LABELS = {
     TeamRole.LEAD_AUDITOR: "Lead auditor",
@@ -21,13 +21,7 @@ MODE_LABELS = {
     AuditMode.REMOTE: "Remote (ICT)",
     AuditMode.HYBRID: "Hybrid (on site and remote)",
 }
-STATUS_LABELS = {
-    AuditStatus.PLANNED: "Planned",
-    AuditStatus.CONFIRMED: "Team confirmed",
-    AuditStatus.IN_PROGRESS: "In progress",
-    AuditStatus.COMPLETED: "Completed",
-    AuditStatus.CANCELLED: "Cancelled",
-}
+STATUS_LABELS = AUDIT_STATUS_LABELS
 
 
 def scheme_label(scheme: str) -> str:

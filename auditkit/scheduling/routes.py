@@ -6,6 +6,7 @@ from wtforms.fields.choices import SelectChoice
 
 from auditkit.accounts.policy import Permission, may, may_declare_for, requires
 from auditkit.models import AuditType
+from auditkit.programmes.services import client_choices
 from auditkit.scheduling import auditors as records
 from auditkit.scheduling import audits, teams
 from auditkit.scheduling.forms import (
@@ -24,6 +25,7 @@ from auditkit.scheduling.forms import (
 )
 from auditkit.scheduling.labels import team_role_label
 from auditkit.standards import versions as checklist_versions
+from auditkit.web.numbers import whole_number
 from auditkit.web.templating import render_page
 from auditkit.web.transactions import commit, request_db
 
@@ -44,12 +46,7 @@ def _field_error(form, error) -> None:
 
 def _number(raw) -> int | None:
     """An id or version from a form: None when empty, -1 (matches nothing) when not a number."""
-    if raw in (None, ""):
-        return None
-    try:
-        return int(raw)
-    except (TypeError, ValueError):
-        return -1
+    return whole_number(raw, -1) if raw not in (None, "") else None
 
 
 def _version(form) -> int:
@@ -204,7 +201,7 @@ def end_qualification(user_id: int, qualification_id: int):
 def _engagement_form(form):
     form.client_id.choices = [SelectChoice("", "— choose a client —")] + [
         SelectChoice(str(client_id), name)
-        for client_id, name in records.client_choices(request_db(), current_user)]
+        for client_id, name in client_choices(request_db(), current_user)]
     return form
 
 

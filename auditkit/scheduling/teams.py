@@ -5,7 +5,7 @@ Every change asks the rules first (through `checks`); a change that would bring 
 refused and nothing is written."""
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import flag_modified
@@ -14,7 +14,7 @@ from sqlmodel import Session, select
 
 from auditkit import db as database
 from auditkit.accounts.policy import may_declare_for
-from auditkit.admin.services import now_in_body_zone, policy_values
+from auditkit.admin.services import policy_values
 from auditkit.history import record_change
 from auditkit.models import (
     STAFF_ROLES,
@@ -25,6 +25,7 @@ from auditkit.models import (
     User,
     UserRole,
 )
+from auditkit.programmes.services import today
 from auditkit.rules.team import BLOCK
 from auditkit.scheduling import checks
 from auditkit.scheduling.checks import AuditContext, MemberRow
@@ -154,10 +155,6 @@ def override_views(db: Session, audit_id: int) -> dict[str, OverrideView]:
                    .order_by(RuleOverride.decided_at, RuleOverride.id)).all()
     return {row.rule_id: OverrideView(row.rule_id, row.justification, name, row.decided_at)
             for row, name in rows}
-
-
-def today(db: Session) -> date:
-    return now_in_body_zone(db).date()
 
 
 def assess(db: Session, context: AuditContext, rows: list[MemberRow], *,

@@ -19,12 +19,11 @@ from sqlmodel import Session, select
 
 from auditkit import db as database
 from auditkit.accounts import services as accounts
-from auditkit.accounts.policy import visible_clients
+from auditkit.clients.services import visible_client
 from auditkit.history import record_change
 from auditkit.models import (
     Certification,
     CertificationScheme,
-    Client,
     ImplementationStatus,
     SchemePersonnel,
     SoAEntry,
@@ -173,10 +172,6 @@ def now() -> datetime:
     return database.utcnow()
 
 
-def _visible(db: Session, user, client_id: int) -> Client | None:
-    return db.exec(visible_clients(user).where(Client.id == client_id)).first()
-
-
 def _schemes_in_scope(db: Session, client_id: int) -> set[str]:
     """Schemes the client holds: with personnel figures, or under a certification."""
     held = set(db.exec(select(SchemePersonnel.scheme)
@@ -228,7 +223,7 @@ def soa_revision_count(db: Session, client_id: int, scheme: Scheme) -> int:
 def overview(db: Session, user, client_id: int) -> Overview | None:
     """Every scheme with the client's current SoA revision; None when the user may not see
     the client."""
-    client = _visible(db, user, client_id)
+    client = visible_client(db, user, client_id)
     if client is None:
         return None
     held = _schemes_in_scope(db, client_id)
@@ -248,7 +243,7 @@ def soa_page(db: Session, user, client_id: int, scheme: Scheme,
              revision: int | None = None) -> SoAPage | None:
     """The revision asked for (the current one by default); None when the user may not see the
     client or there is no such revision (the route answers 404)."""
-    client = _visible(db, user, client_id)
+    client = visible_client(db, user, client_id)
     if client is None:
         return None
     current_annex = annex_a(scheme)
@@ -325,7 +320,7 @@ def save_revision(db: Session, user, client_id: int, scheme: Scheme, entries: Se
     when `base_revision` (the revision the form was opened on) is no longer the current one.
     LookupError when the client is not visible or the scheme has no Annex A.
     """
-    if _visible(db, user, client_id) is None:
+    if visible_client(db, user, client_id) is None:
         raise LookupError(client_id)
     return add_revision(db, client_id, scheme, entries, header, base_revision=base_revision,
                         actor_id=actor_id)
@@ -449,7 +444,7 @@ def import_file(db: Session, user, client_id: int, scheme: Scheme, data: bytes, 
                 header: RevisionHeader, *, actor_id: int | None) -> tuple[int, ImportResult]:
     """All or nothing: a file with any refused row raises ImportRefused and writes nothing;
     a clean file becomes the next revision."""
-    if _visible(db, user, client_id) is None:
+    if visible_client(db, user, client_id) is None:
         raise LookupError(client_id)
     result = check_file(scheme, data, filename)
     if not result.ok:

@@ -6,9 +6,10 @@ import json
 import secrets
 from datetime import timedelta
 
-from flask import session
+from flask import flash, session
 from sqlalchemy import delete
 from sqlmodel import Session
+from werkzeug.datastructures import MultiDict
 
 from auditkit import db as database
 from auditkit.models import FormDraft
@@ -43,3 +44,13 @@ def take(path: str) -> dict[str, list[str]] | None:
         db.commit()
     session.pop(SESSION_KEY, None)
     return fields
+
+
+def restored_formdata(path: str) -> MultiDict | None:
+    """The kept draft of this form as form data, with a message asking the user to check it."""
+    fields = take(path)
+    if fields is None:
+        return None
+    flash("Your unsaved changes were kept while you logged in again. Check them and save.",
+          "warning")
+    return MultiDict([(name, value) for name, values in fields.items() for value in values])

@@ -18,10 +18,11 @@ def test_certification_page_lists_only_the_auditors_own_audits(client, login_as,
             date(2026, 9, 17), team=[(colleague, "lead_auditor")])
 
     page = client.get(f"/certifications/{certification.id}").get_data(as_text=True)
-    assert "1 July 2026" in page or "2026-07-01" in page
-    assert "14 September 2026" not in page and "2026-09-14" not in page
+    assert "1 July 2026" in page
+    assert "14 September 2026" not in page
     screen = client.get(f"/certifications/{certification.id}/audit-time").get_data(as_text=True)
-    assert "14 September 2026" not in screen and "2026-09-14" not in screen
+    assert "1 July 2026" in screen
+    assert "14 September 2026" not in screen
 
 
 def test_programme_manager_sees_every_audit(client, login_as, arrange, today, make_user):
@@ -32,4 +33,4 @@ def test_programme_manager_sees_every_audit(client, login_as, arrange, today, ma
     arrange(factories.make_programme_audit, certification, "stage2", date(2026, 9, 14),
             date(2026, 9, 17), team=[(colleague, "lead_auditor")])
     page = client.get(f"/certifications/{certification.id}").get_data(as_text=True)
-    assert "14 September 2026" in page or "2026-09-14" in page
+    assert "14 September 2026" in page
