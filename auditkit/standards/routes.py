@@ -5,10 +5,11 @@ from flask import Blueprint, Flask, abort, current_app, request
 from auditkit.accounts.policy import Permission, requires
 from auditkit.standards.catalogue import Catalogue, load_catalogue
 from auditkit.standards.search import search, tree
+from auditkit.standards.versions import CATALOGUE_EXTENSION
 from auditkit.web.templating import FEATURE_NAVIGATION, render_page
 
 bp = Blueprint("standards", __name__, url_prefix="/checklists")
-EXTENSION = "auditkit.checklists"
+EXTENSION = CATALOGUE_EXTENSION
 MAX_QUERY = 100
 NAVIGATION = ("standards.checklists", "Checklists", Permission.VIEW_CHECKLISTS)
 if NAVIGATION not in FEATURE_NAVIGATION:

@@ -31,7 +31,7 @@ from auditkit.models import Audit, AuditChecklist, CertificationScheme, Checklis
 from auditkit.standards.model import Checklist, Guidance, Item, Kind, Source
 
 CONTENT_FORMAT = 1  # bump only with a new serialisation; old ids stay as they were stored
-CATALOGUE_EXTENSION = "auditkit.checklists"  # where auditkit.standards.routes keeps the catalogue
+CATALOGUE_EXTENSION = "auditkit.checklists"  # the app's loaded catalogue (standards.routes)
 
 
 # --- the content of a version ----------------------------------------------------------------
@@ -59,7 +59,11 @@ def content_json(checklist: Checklist) -> str:
 
 
 def content_hash(checklist: Checklist) -> str:
-    return hashlib.sha256(content_json(checklist).encode("utf-8")).hexdigest()
+    return _hash(content_json(checklist))
+
+
+def _hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def checklist_from_json(text: str) -> Checklist:
@@ -126,7 +130,7 @@ def record_versions(db: Session, checklists: Iterable[Checklist]) -> dict[str, s
     recorded = {}
     for checklist in checklists:
         text = content_json(checklist)
-        version_id = hashlib.sha256(text.encode("utf-8")).hexdigest()
+        version_id = _hash(text)
         if db.get(ChecklistVersion, version_id) is None:
             _add_version(db, ChecklistVersion(
                 id=version_id, checklist_key=checklist.key, framework=checklist.framework,

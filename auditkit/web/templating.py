@@ -64,6 +64,8 @@ def init_templating(app: Flask) -> None:
             "nav_items": navigation(current_user) if current_user.is_authenticated else [],
             "role_labels": ROLE_LABELS,
             "Role": Role,
+            "may": may,
+            "Permission": Permission,
             "body_name": header.name,
             "body_time_zone": header.time_zone,
         }
